@@ -1,0 +1,5 @@
+import sys
+
+from fonderie.cli import main
+
+sys.exit(main())

@@ -1,0 +1,217 @@
+"""Typed pipeline configuration: a YAML file validated into `PipelineConfig`.
+
+A pipeline file declares `inputs` (where raw documents come from), an `output` directory, an `executor`
+(local, Slurm or Ray) and an ordered list of `stages`. YAML is loaded with `yaml.safe_load` (no tags, no code);
+`--set key.path=value` overrides are applied to the raw mapping before validation, so they are validated too.
+Every error names the file, the key path and what was expected.
+
+Relative paths (inputs, output) are resolved against the current working directory, like any command-line tool.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+
+class ConfigError(ValueError):
+    """A pipeline file or override that does not describe a valid run."""
+
+
+class _Strict(BaseModel):
+    # unknown keys are typos until proven otherwise: reject them
+    model_config = ConfigDict(extra="forbid")
+
+
+class InputConfig(_Strict):
+    """One source of raw documents."""
+
+    source: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # name in ids and the `source` column
+    format: Literal["jsonl", "parquet", "warc", "text"]  # jsonl also reads .jsonl.gz / .jsonl.zst
+    path: str  # a file, a folder, or a glob such as `data/*.warc.gz` (`**` recurses); fsspec URLs work
+    license: str | None = None  # written to every document's `license` column (e.g. "CC-BY-4.0")
+    language: str | None = None  # ISO 639-1 hint written to `language` when the record has none
+    text_key: str = "text"  # jsonl/parquet: the field that holds the text
+    encoding: str = "utf-8"  # text: how .txt/.md files are decoded; undecodable files are dropped, never mangled
+
+    @field_validator("path")
+    @classmethod
+    def _path_not_empty(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("path must not be empty")
+        return v
+
+
+class SlurmConfig(_Strict):
+    partition: str = "cpu"  # sbatch --partition
+    time: str = "10:00:00"  # sbatch --time, per task
+    cpus_per_task: int = Field(1, ge=1)  # sbatch --cpus-per-task
+    mem_per_cpu_gb: int = Field(2, ge=1)  # sbatch --mem-per-cpu
+    job_name: str = "fonderie"  # prefix; the stage name is appended
+    qos: str | None = None  # sbatch --qos
+    venv_path: str | None = None  # `source`d at the top of the job (e.g. /path/.venv/bin/activate)
+    env_command: str | None = None  # any other shell line to set up the environment
+    max_array_size: int = Field(1001, ge=1)  # the cluster's MaxArraySize; larger arrays are split
+    sbatch_args: dict[str, str] = {}  # extra `#SBATCH --key=value` lines
+
+
+class RayConfig(_Strict):
+    address: str | None = None  # `ray.init(address=...)`: None starts or joins a local instance, "auto" a cluster
+    cpus_per_task: int = Field(1, ge=1)  # Ray resources reserved per task
+    mem_per_cpu_gb: float = Field(2, gt=0)
+
+
+class ExecutorConfig(_Strict):
+    kind: Literal["local", "slurm", "ray"] = "local"
+    tasks: int = Field(1, ge=1)  # how many shards the work is split into; keep it for reruns to resume
+    workers: int = Field(-1, ge=-1)  # tasks run at once; -1 = all of them
+    slurm: SlurmConfig = SlurmConfig()
+    ray: RayConfig = RayConfig()
+
+    @field_validator("workers")
+    @classmethod
+    def _workers_not_zero(cls, v: int) -> int:
+        if v == 0:
+            raise ValueError("workers must be -1 (all tasks at once) or at least 1")
+        return v
+
+
+class _StageBase(_Strict):
+    name: str | None = Field(None, pattern=r"^[a-z0-9_]+$")  # folder name `NN_<name>`; defaults to `kind`
+    tasks: int | None = Field(None, ge=1)  # overrides executor.tasks for this stage
+
+    @property
+    def stage_name(self) -> str:
+        return self.name or self.kind  # type: ignore[attr-defined]
+
+
+class IngestStage(_StageBase):
+    """Reads every input into Parquet document shards (the first stage of every pipeline)."""
+
+    kind: Literal["ingest"]
+    extractor: Literal["trafilatura", "resiliparse"] = "trafilatura"  # HTML -> text for WARC responses
+    extraction_timeout: float = Field(5.0, gt=0)  # seconds per page before it is dropped as `html_extraction_timeout`
+
+
+# one entry per stage kind; later stages (clean, dedup, tokenize, ...) join this union
+StageConfig = Annotated[IngestStage, Field(discriminator="kind")]
+
+
+class PipelineConfig(_Strict):
+    output: str  # every stage writes `OUTPUT/NN_<stage>/`
+    inputs: list[InputConfig] = Field(min_length=1)
+    executor: ExecutorConfig = ExecutorConfig()
+    stages: list[StageConfig] = Field(min_length=1)
+
+    @field_validator("inputs")
+    @classmethod
+    def _unique_sources(cls, v: list[InputConfig]) -> list[InputConfig]:
+        names = [i.source for i in v]
+        if dupes := sorted({n for n in names if names.count(n) > 1}):
+            raise ValueError(f"source names must be unique (they prefix document ids); repeated: {dupes}")
+        return v
+
+    @field_validator("stages")
+    @classmethod
+    def _stages_in_order(cls, v: list[StageConfig]) -> list[StageConfig]:
+        if v[0].kind != "ingest":
+            raise ValueError(f"the first stage must be `ingest` (it reads the inputs), got `{v[0].kind}`")
+        names = [s.stage_name for s in v]
+        if dupes := sorted({n for n in names if names.count(n) > 1}):
+            raise ValueError(f"stage names must be unique (give one a `name:`); repeated: {dupes}")
+        return v
+
+    def stage_dirs(self) -> list[tuple[StageConfig, str]]:
+        """Each stage with its output folder name, `NN_<name>`, numbered from 01 in pipeline order."""
+        return [(s, f"{i + 1:02d}_{s.stage_name}") for i, s in enumerate(self.stages)]
+
+    def dump(self) -> str:
+        """The resolved config as YAML, written next to the outputs."""
+        return yaml.safe_dump(json.loads(self.model_dump_json()), sort_keys=False, allow_unicode=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# loading and overrides
+
+
+def _parse_override(item: str) -> tuple[list[str], Any]:
+    if "=" not in item:
+        raise ConfigError(f"--set {item!r}: expected KEY.PATH=VALUE, e.g. --set executor.tasks=8")
+    key, raw = item.split("=", 1)
+    if not key or any(not part for part in key.split(".")):
+        raise ConfigError(f"--set {item!r}: empty key in {key!r}")
+    try:
+        value = yaml.safe_load(raw) if raw != "" else ""
+    except yaml.YAMLError:
+        value = raw  # not YAML: keep it as a plain string
+    return key.split("."), value
+
+
+def _list_index(seq: list, part: str, where: str) -> int:
+    if part.lstrip("-").isdigit():
+        idx = int(part)
+        if not -len(seq) <= idx < len(seq):
+            raise ConfigError(f"--set {where}: index {idx} out of range (list has {len(seq)} items)")
+        return idx
+    # lists of named items can be addressed by name: stages.ingest.x, inputs.web.path
+    for i, item in enumerate(seq):
+        if isinstance(item, dict) and part in (item.get("name"), item.get("kind"), item.get("source")):
+            return i
+    raise ConfigError(f"--set {where}: no list item named {part!r}")
+
+
+def apply_overrides(raw: dict, overrides: list[str]) -> dict:
+    """Set `a.b.c=value` items into the raw mapping (values parsed as YAML scalars)."""
+    for item in overrides:
+        path, value = _parse_override(item)
+        node: Any = raw
+        for i, part in enumerate(path):
+            last = i == len(path) - 1
+            where = ".".join(path[: i + 1])
+            if isinstance(node, list):
+                idx = _list_index(node, part, where)
+                if last:
+                    node[idx] = value
+                else:
+                    node = node[idx]
+            elif isinstance(node, dict):
+                if last:
+                    node[part] = value
+                else:
+                    node = node.setdefault(part, {})
+            else:
+                raise ConfigError(f"--set {item!r}: {'.'.join(path[:i])} is a value, not a mapping")
+    return raw
+
+
+def _format_errors(source: str, err: ValidationError) -> str:
+    lines = [f"{source}: invalid pipeline config ({err.error_count()} error{'s' * (err.error_count() > 1)})"]
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        got = f" (got {e['input']!r})" if e["type"] != "missing" and not isinstance(e["input"], dict) else ""
+        lines.append(f"  {loc}: {e['msg']}{got}")
+    return "\n".join(lines)
+
+
+def load_pipeline(path: str | Path, overrides: list[str] | None = None) -> PipelineConfig:
+    """Read, override and validate a pipeline file; raises ConfigError with a readable message."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read pipeline file ({e.strerror})") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML: {e}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping with `inputs`, `output` and `stages`, got {type(raw).__name__}")
+    raw = apply_overrides(raw, overrides or [])
+    try:
+        return PipelineConfig.model_validate(raw)
+    except ValidationError as e:
+        raise ConfigError(_format_errors(str(path), e)) from None

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import orjson
+import zstandard
+
+from fonderie.steps.readers.input_base import InputDocumentReader
+
+
+class JsonlDocumentReader(InputDocumentReader):
+    """JSON Lines, plain or compressed (`.gz`, `.zst`, `.bz2`, `.xz`: inferred from the file name).
+
+    Input: one JSON object per line; the text under `text_key`; `url`, `title`, `date`, `language` (or `lang`) and
+        `license` fill their columns, every other field goes to `extra`. Blank lines are not records.
+    Output: one document per line, id `<source>/<file>#<line number, 0-based>`.
+    Drops (marked here, dropped by ReaderRejectFilter):
+        `invalid_json`: the line does not parse (the raw line is kept in `excluded/` for inspection)
+        `not_a_json_object`: the line parses to a list, string or number
+        `empty_text`: the text field is missing, not a string, or blank
+        `truncated_file`: the compressed stream ends early; the records before it are kept
+    Metadata added: source, file, license and language from the input config.
+    """
+
+    name = "🐿 JSONL"
+
+    def read_file(self, filepath: str):
+        index = -1
+        try:
+            # text mode: zstd streams cannot iterate lines in binary; surrogateescape keeps bad UTF-8 visible
+            # to orjson (which then rejects that one line) instead of failing the whole file
+            opts = {"encoding": "utf-8", "errors": "surrogateescape", "newline": "\n"}
+            with self.data_folder.open(filepath, "rt", compression="infer", **opts) as f:
+                for index, line in enumerate(f):
+                    if not line.strip():
+                        continue
+                    with self.track_time():
+                        doc = self._line_document(filepath, index, line)
+                    yield doc
+        except (EOFError, OSError, zstandard.ZstdError) as e:
+            # a gzip/zstd stream cut short: what was read is kept, the loss is counted and named
+            yield self.new_document(filepath, index + 1, "", reject="truncated_file", detail=str(e))
+
+    def _line_document(self, filepath: str, index: int, line: str):
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError as e:
+            raw = line.rstrip("\n").encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            return self.new_document(filepath, index, raw, reject="invalid_json", detail=str(e))
+        if not isinstance(record, dict):
+            return self.new_document(filepath, index, line.rstrip("\n"), reject="not_a_json_object")
+        text = record.pop(self.text_key, None)
+        return self.new_document(filepath, index, text if isinstance(text, str) else None, record)

@@ -1,0 +1,98 @@
+from pathlib import Path
+
+import pytest
+
+from fonderie.config import ConfigError, apply_overrides, load_pipeline
+
+ROOT = Path(__file__).resolve().parents[1]
+MINIMAL = """
+output: out/x
+inputs:
+  - {source: web, format: warc, path: "crawl/*.warc.gz"}
+stages:
+  - kind: ingest
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("name", ["sample.yaml", "fr_web.yaml"])
+def test_shipped_pipelines_validate(name):
+    cfg = load_pipeline(ROOT / "pipelines" / name)
+    assert cfg.stages[0].kind == "ingest"
+
+
+def test_minimal_defaults(tmp_path):
+    cfg = load_pipeline(write(tmp_path, MINIMAL))
+    assert cfg.executor.kind == "local" and cfg.executor.tasks == 1
+    assert cfg.stage_dirs()[0][1] == "01_ingest"
+    assert cfg.stages[0].extractor == "trafilatura"
+
+
+@pytest.mark.parametrize(
+    "patch, where, expected",
+    [
+        ("executor: {tasks: many}", "executor.tasks", "valid integer"),
+        ("executor: {kind: kubernetes}", "executor.kind", "'local', 'slurm' or 'ray'"),
+        ("executor: {tasks: 0}", "executor.tasks", "greater than or equal to 1"),
+        ("executor: {workers: 0}", "executor.workers", "-1"),
+        ("executor: {taks: 3}", "executor.taks", "Extra inputs are not permitted"),
+    ],
+)
+def test_errors_name_file_key_and_expectation(tmp_path, patch, where, expected):
+    path = write(tmp_path, MINIMAL + patch + "\n")
+    with pytest.raises(ConfigError) as e:
+        load_pipeline(path)
+    message = str(e.value)
+    assert str(path) in message and where in message and expected in message
+
+
+def test_input_errors(tmp_path):
+    bad = MINIMAL.replace("format: warc", "format: pdf")
+    with pytest.raises(ConfigError, match=r"inputs\.0\.format"):
+        load_pipeline(write(tmp_path, bad))
+    twice = MINIMAL.replace("stages:", '  - {source: web, format: jsonl, path: "x.jsonl"}\nstages:')
+    with pytest.raises(ConfigError, match="source names must be unique"):
+        load_pipeline(write(tmp_path, twice))
+    with pytest.raises(ConfigError, match=r"stages\.0: .*tokenise.*ingest"):
+        load_pipeline(write(tmp_path, MINIMAL.replace("kind: ingest", "kind: tokenise")))
+
+
+def test_not_yaml_and_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_pipeline(write(tmp_path, "inputs: [unclosed"))
+    with pytest.raises(ConfigError, match="expected a mapping"):
+        load_pipeline(write(tmp_path, "- a list"))
+    with pytest.raises(ConfigError, match="cannot read pipeline file"):
+        load_pipeline(tmp_path / "nope.yaml")
+
+
+def test_overrides_are_typed_and_validated(tmp_path):
+    path = write(tmp_path, MINIMAL)
+    cfg = load_pipeline(
+        path, ["executor.tasks=8", "inputs.web.path=/data/*.warc.gz", "stages.0.extractor=resiliparse"]
+    )
+    assert cfg.executor.tasks == 8
+    assert cfg.inputs[0].path == "/data/*.warc.gz"
+    assert cfg.stages[0].extractor == "resiliparse"
+    with pytest.raises(ConfigError, match=r"executor\.tasks"):
+        load_pipeline(path, ["executor.tasks=-2"])
+    with pytest.raises(ConfigError, match="KEY.PATH=VALUE"):
+        load_pipeline(path, ["executor.tasks"])
+    with pytest.raises(ConfigError, match="no list item named 'nope'"):
+        load_pipeline(path, ["inputs.nope.path=x"])
+
+
+def test_apply_overrides_creates_nested_keys():
+    raw = apply_overrides({"a": [{"name": "x", "v": 1}]}, ["b.c.d=true", "a.x.v=2", "a.0.w=[1, 2]"])
+    assert raw == {"a": [{"name": "x", "v": 2, "w": [1, 2]}], "b": {"c": {"d": True}}}
+
+
+def test_resolved_config_dump_round_trips(tmp_path):
+    cfg = load_pipeline(write(tmp_path, MINIMAL), ["executor.workers=2"])
+    again = load_pipeline(write(tmp_path, cfg.dump()))
+    assert again == cfg
