@@ -32,3 +32,14 @@ def test_a_failed_task_leaves_only_a_tmp_file(tmp_path):
     with pytest.raises(RuntimeError):
         list(writer(failing(), rank=0))
     assert [p.name for p in tmp_path.iterdir()] == ["part-00000.parquet.tmp"]
+
+
+def test_shards_read_back_by_the_next_stage(tmp_path):
+    from fonderie.steps.readers.document_shards import DocumentShardReader
+
+    writer = DocumentShardWriter(str(tmp_path), document_schema())
+    written = list(writer(_docs(2500), rank=0))
+    (tmp_path / "part-00001.parquet.tmp").write_bytes(b"an unfinished task")
+    back = list(DocumentShardReader(str(tmp_path))())
+    assert [(d.id, d.text) for d in back] == [(d.id, d.text) for d in written]
+    assert back[0].metadata == {"source": "s", "url": "u0", "extra": '{"author": "A"}'}

@@ -8,24 +8,31 @@ from datatrove.utils.logging import logger
 EXTRACTORS = ("trafilatura", "resiliparse")
 
 
-def extract_trafilatura(html: str) -> tuple[str | None, str | None, str | None]:
-    """(text, title, date) of the main content; trafilatura >= 2.3 (F1 0.949 on the article-extraction benchmark)."""
-    from trafilatura import bare_extraction
+def _title(html: str) -> str | None:
+    from resiliparse.parse.html import HTMLTree
 
-    result = bare_extraction(html, include_comments=False, with_metadata=True)
-    if result is None:
-        return None, None, None
-    return result.text, result.title, result.date
+    return HTMLTree.parse(html).title or None
 
 
-def extract_resiliparse(html: str) -> tuple[str | None, str | None, str | None]:
-    """(text, title, None): resiliparse's main-content heuristic, ~10x faster than trafilatura, a bit less precise."""
+def extract_trafilatura(html: str) -> tuple[str | None, str | None]:
+    """(text, title) of the main content; trafilatura >= 2.3 (F1 0.949 on the article-extraction benchmark).
+
+    trafilatura's own metadata extraction (dates, authors) would cost 4x the extraction itself (66 vs 16 ms a page
+    measured here), so the title comes from resiliparse's parser (~0.1 ms) and the date from the WARC record.
+    """
+    from trafilatura import extract
+
+    return extract(html, include_comments=False), _title(html)
+
+
+def extract_resiliparse(html: str) -> tuple[str | None, str | None]:
+    """(text, title): resiliparse's main-content heuristic, ~20x faster than trafilatura, a bit less precise."""
     from resiliparse.extract.html2text import extract_plain_text
     from resiliparse.parse.html import HTMLTree
 
     tree = HTMLTree.parse(html)
     text = extract_plain_text(tree, main_content=True, alt_texts=False, links=False, list_bullets=True)
-    return text, (tree.title or None), None
+    return text, (tree.title or None)
 
 
 class HtmlExtractFilter(BaseFilter):
@@ -34,12 +41,12 @@ class HtmlExtractFilter(BaseFilter):
     Each page is extracted in a sandbox process (datatrove's ExtractorSandbox), so a page that hangs the extractor
     costs `timeout` seconds, not the run, and a crash loses one page, not the task.
     Input: documents; those a reader marked as HTML (WARC responses) are extracted.
-    Output: the same documents, HTML replaced by text; `title` and `date` filled from the page when missing.
+    Output: the same documents, HTML replaced by text; `title` filled from the page's <title> when missing.
     Drops:
         `html_no_main_text`: the extractor found no main content (navigation-only pages, empty shells, 404 pages)
         `html_extraction_timeout`: extraction took longer than `timeout` seconds
         `html_extraction_error`: the extractor raised or its process died on this page (first error logged)
-    Metadata added: title, date (when the record had none).
+    Metadata added: title (when the record had none).
 
     Args:
         extractor: "trafilatura" (default, best quality) or "resiliparse" (fastest)
@@ -70,7 +77,7 @@ class HtmlExtractFilter(BaseFilter):
             return True
         fn = extract_trafilatura if self.extractor == "trafilatura" else extract_resiliparse
         try:
-            text, title, date = self._sandbox.process_document(doc.text, fn)
+            text, title = self._sandbox.process_document(doc.text, fn)
         except TimeoutError:
             return False, "html_extraction_timeout"
         except Exception as e:  # the extractor's own errors, or its process dying (EOFError)
@@ -84,6 +91,4 @@ class HtmlExtractFilter(BaseFilter):
         doc.text = text
         if title and not doc.metadata.get("title"):
             doc.metadata["title"] = title
-        if date and not doc.metadata.get("date"):
-            doc.metadata["date"] = date
         return True
