@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import json
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "status",
+        help="per-stage funnel of a run: read, kept, dropped by reason, bytes, time",
+        description="Print the funnel of every stage of an output directory.",
+    )
+    p.add_argument("output_dir", help="the pipeline's `output` directory")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.set_defaults(func=main)
+
+
+def main(args) -> int:
+    from fonderie.stats import pipeline_status
+
+    status = pipeline_status(args.output_dir)
+    if args.json:
+        print(json.dumps(status, indent=2))
+        return 0
+    from humanize import naturalsize
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("stage", "tasks", "read", "kept", "dropped", "in", "out", "seconds")
+    for s in status["stages"]:
+        tasks = f"{s['tasks_completed']}/{s['tasks']}" if s["tasks"] else str(s["tasks_completed"])
+        dropped = sum(s["dropped"].values())
+        table.add_row(
+            s["folder"], tasks, f"{s['read']:,}", f"{s['kept']:,}", f"{dropped:,}",
+            naturalsize(s["bytes_in"]), naturalsize(s["bytes_out"]), f"{s['seconds']:,.1f}",
+        )  # fmt: skip
+    console = Console()
+    console.print(table)
+    for s in status["stages"]:
+        if s["dropped"]:
+            reasons = ", ".join(f"{n:,} {r}" for r, n in s["dropped"].items())
+            console.print(f"{s['folder']} dropped: {reasons}")
+        if s["read"] != s["kept"] + sum(s["dropped"].values()) and s["tasks_completed"] == s["tasks"]:
+            console.print(f"[red]{s['folder']}: read != kept + dropped; please report this as a bug[/]")
+    return 0
