@@ -9,59 +9,63 @@ from copy import deepcopy
 
 from fonderie.config import ExecutorConfig
 from fonderie.stages import StagePlan
+from fonderie.stages.base import Phase
 
 
-def local_executor(plan: StagePlan, cfg: ExecutorConfig):
+def local_executor(phase: Phase, cfg: ExecutorConfig):
     from datatrove.executor import LocalPipelineExecutor
 
-    workers = plan.tasks if cfg.workers == -1 else min(cfg.workers, plan.tasks)
+    workers = phase.tasks if cfg.workers == -1 else min(cfg.workers, phase.tasks)
     # spawn: each worker starts clean and inherits this process's stderr as it is now (logs go to the stage folder)
     return LocalPipelineExecutor(
-        plan.pipeline, tasks=plan.tasks, workers=workers, logging_dir=plan.folder, start_method="spawn"
+        phase.pipeline, tasks=phase.tasks, workers=workers, logging_dir=phase.folder, start_method="spawn"
     )
 
 
-def ray_executor(plan: StagePlan, cfg: ExecutorConfig):
+def ray_executor(phase: Phase, cfg: ExecutorConfig):
     import ray
     from datatrove.executor.ray import RayPipelineExecutor
 
     if not ray.is_initialized():
         ray.init(address=cfg.ray.address, include_dashboard=False, log_to_driver=True)
     return RayPipelineExecutor(
-        plan.pipeline,
-        tasks=plan.tasks,
+        phase.pipeline,
+        tasks=phase.tasks,
         workers=cfg.workers,
-        logging_dir=plan.folder,
+        logging_dir=phase.folder,
         cpus_per_task=cfg.ray.cpus_per_task,
         mem_per_cpu_gb=cfg.ray.mem_per_cpu_gb,
     )
 
 
 def slurm_executors(plans: list[StagePlan], cfg: ExecutorConfig) -> list:
-    """One job array per stage, each depending on the previous one (`afterok`)."""
+    """One job array per phase of each stage, each depending on the previous one (`afterok`)."""
     from datatrove.executor.slurm import SlurmPipelineExecutor
 
     s = cfg.slurm
     executors = []
-    for plan in plans:
+    phases = [
+        (f"{plan.name}_{phase.name}" if phase.name else plan.name, phase) for plan in plans for phase in plan.phases
+    ]
+    for name, phase in phases:
         executors.append(
             SlurmPipelineExecutor(
-                plan.pipeline,
-                tasks=plan.tasks,
+                phase.pipeline,
+                tasks=phase.tasks,
                 time=s.time,
                 partition=s.partition,
                 cpus_per_task=s.cpus_per_task,
                 mem_per_cpu_gb=s.mem_per_cpu_gb,
                 workers=cfg.workers,
-                job_name=f"{s.job_name}_{plan.name}",
+                job_name=f"{s.job_name}_{name}",
                 qos=s.qos,
                 env_command=s.env_command,
                 venv_path=s.venv_path,
                 sbatch_args=dict(s.sbatch_args),
                 max_array_size=s.max_array_size,
                 depends=executors[-1] if executors else None,
-                logging_dir=plan.folder,
-                slurm_logs_folder=os.path.join(plan.folder, "slurm_logs"),
+                logging_dir=phase.folder,
+                slurm_logs_folder=os.path.join(phase.folder, "slurm_logs"),
             )
         )
     return executors

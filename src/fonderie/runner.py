@@ -22,6 +22,7 @@ from fonderie.config import ConfigError, PipelineConfig
 from fonderie.display import StageProgress
 from fonderie.executors import local_executor, ray_executor, slurm_executors, write_slurm_scripts
 from fonderie.stages import StagePlan, build_plans
+from fonderie.stages.base import Phase
 from fonderie.stats import funnel, write_merged_stats
 
 
@@ -68,42 +69,51 @@ def _save_meta(plan: StagePlan, meta: dict) -> None:
     os.replace(tmp, path)
 
 
-def _failure_hint(plan: StagePlan) -> str:
-    logs = sorted(Path(plan.folder, "logs").glob("task_*.log"))
+def _failure_hint(phase: Phase, label: str) -> str:
+    logs = sorted(Path(phase.folder, "logs").glob("task_*.log"))
     failed = [p for p in logs if "ERROR" in p.read_text(errors="replace")]
-    where = failed[0] if failed else Path(plan.folder, "logs")
+    where = failed[0] if failed else Path(phase.folder, "logs")
     tail = ""
     if failed:
         tail = "\n".join(failed[0].read_text(errors="replace").splitlines()[-15:])
-    return f"stage {plan.dirname} failed; see {where}\n{tail}".rstrip()
+    return f"stage {label} failed; see {where}\n{tail}".rstrip()
 
 
-def run_stage(plan: StagePlan, cfg: PipelineConfig, out=sys.stdout) -> dict:
-    """Run the unfinished tasks of one stage on the local or Ray executor; returns its funnel."""
-    meta = _check_settings(plan)
-    already = plan.completed_tasks()
-    if already == plan.tasks:
-        print(f"{plan.dirname}: already complete ({plan.tasks}/{plan.tasks} tasks), nothing to do", file=out)
-        return funnel(plan.folder)
-    _save_meta(plan, meta)
-    executor = (ray_executor if cfg.executor.kind == "ray" else local_executor)(plan, cfg.executor)
-    progress = StageProgress(plan.folder, plan.dirname, plan.tasks, already, stream=out)
+def _run_phase(phase: Phase, label: str, cfg: PipelineConfig, out) -> float:
+    """Run the unfinished tasks of one phase; returns its wall time in seconds."""
+    already = phase.completed_tasks()
+    executor = (ray_executor if cfg.executor.kind == "ray" else local_executor)(phase, cfg.executor)
+    progress = StageProgress(phase.folder, label, phase.tasks, already, stream=out)
     start = time.time()
     progress.start()
     try:
-        with stderr_to(Path(plan.folder, "logs", "console.log")):
+        with stderr_to(Path(phase.folder, "logs", "console.log")):
             executor.run()
     except Exception as e:
         progress.stop()
-        raise StageFailed(_failure_hint(plan)) from e
+        raise StageFailed(_failure_hint(phase, label)) from e
     progress.stop()
-    if not plan.is_complete():
-        raise StageFailed(_failure_hint(plan))
-    meta["runs"].append(
-        {"executor": cfg.executor.kind, "tasks_run": plan.tasks - already, "seconds": round(time.time() - start, 3)}
-    )
+    if not phase.is_complete():
+        raise StageFailed(_failure_hint(phase, label))
+    write_merged_stats(phase.folder)
+    return time.time() - start
+
+
+def run_stage(plan: StagePlan, cfg: PipelineConfig, out=sys.stdout) -> dict:
+    """Run the unfinished phases of one stage on the local or Ray executor; returns its funnel."""
+    meta = _check_settings(plan)
+    if plan.is_complete():
+        print(f"{plan.dirname}: already complete ({plan.tasks}/{plan.tasks} tasks), nothing to do", file=out)
+        return funnel(plan.folder)
     _save_meta(plan, meta)
-    write_merged_stats(plan.folder)
+    tasks_run = plan.tasks - plan.completed_tasks()
+    seconds = 0.0
+    for phase in plan.phases:
+        if not phase.is_complete():
+            label = f"{plan.dirname}:{phase.name}" if phase.name else plan.dirname
+            seconds += _run_phase(phase, label, cfg, out)
+    meta["runs"].append({"executor": cfg.executor.kind, "tasks_run": tasks_run, "seconds": round(seconds, 3)})
+    _save_meta(plan, meta)
     return funnel(plan.folder)
 
 
@@ -135,9 +145,11 @@ def run_pipeline(cfg: PipelineConfig, stage: str | None = None, dry_run: bool = 
 def _dry_run(cfg: PipelineConfig, plans: list[StagePlan], output: Path, out) -> list:
     print(f"dry run: {len(plans)} stage(s) on the {cfg.executor.kind} executor, output {output}", file=out)
     for plan in plans:
-        steps = " -> ".join(type(s).__name__ for s in plan.pipeline)
-        state = f"{plan.completed_tasks()}/{plan.tasks} tasks done"
-        print(f"  {plan.dirname}: {plan.tasks} tasks ({state})\n    {steps}", file=out)
+        for phase in plan.phases:
+            steps = " -> ".join(type(s).__name__ for s in phase.pipeline)
+            label = f"{plan.dirname}:{phase.name}" if phase.name else plan.dirname
+            state = f"{phase.completed_tasks()}/{phase.tasks} tasks done"
+            print(f"  {label}: {phase.tasks} tasks ({state})\n    {steps}", file=out)
     if cfg.executor.kind == "slurm":
         output.mkdir(parents=True, exist_ok=True)
         (output / "pipeline.yaml").write_text(cfg.dump())

@@ -11,22 +11,18 @@ from fonderie.config import PipelineConfig
 from fonderie.documents import excluded_schema
 from fonderie.steps.filters.reader_reject import ReaderRejectFilter
 from fonderie.steps.progress import ProgressTracker
+from fonderie.steps.readers.document_shards import DocumentShardReader
 from fonderie.steps.writers.document_shards import DocumentShardWriter
 
 
 @dataclass
-class StagePlan:
-    """One stage, ready to hand to an executor."""
+class Phase:
+    """One datatrove executor run: `tasks` tasks of `pipeline`, with `folder` as its logging dir."""
 
-    dirname: str  # `NN_<name>`
-    folder: str  # absolute path of OUTPUT/NN_<name>: shards, excluded/, stats, logs and completion markers
-    tasks: int  # how many tasks the work is split into
+    name: str  # "" for the phase that writes the stage's shards; else a sub-folder name, e.g. "signatures"
     pipeline: list[PipelineStep]  # what each task runs
-    settings: dict = field(default_factory=dict)  # what the output depends on; a rerun must match it to resume
-
-    @property
-    def name(self) -> str:
-        return self.dirname.split("_", 1)[1]
+    tasks: int  # how many tasks the work is split into
+    folder: str  # completions/, stats/, logs/ of this phase (the stage folder itself for the main phase)
 
     def completed_tasks(self) -> int:
         done = os.path.join(self.folder, "completions")
@@ -34,6 +30,31 @@ class StagePlan:
 
     def is_complete(self) -> bool:
         return self.completed_tasks() == self.tasks
+
+
+@dataclass
+class StagePlan:
+    """One stage, ready to hand to executors: its phases run in order, the last one writes the shards."""
+
+    dirname: str  # `NN_<name>`
+    folder: str  # absolute path of OUTPUT/NN_<name>: shards, excluded/, stats, logs and completion markers
+    phases: list[Phase]
+    schema: pa.Schema  # the columns of this stage's shards (the next stage reads them)
+    settings: dict = field(default_factory=dict)  # what the output depends on; a rerun must match it to resume
+
+    @property
+    def name(self) -> str:
+        return self.dirname.split("_", 1)[1]
+
+    @property
+    def tasks(self) -> int:
+        return self.phases[-1].tasks
+
+    def completed_tasks(self) -> int:
+        return self.phases[-1].completed_tasks()
+
+    def is_complete(self) -> bool:
+        return all(p.is_complete() for p in self.phases)
 
 
 def absolute(path: str) -> str:
@@ -56,6 +77,11 @@ def document_pipeline(
     return [*readers, ProgressTracker(folder), rejects, *steps, DocumentShardWriter(folder, schema)]
 
 
+def previous_shards(previous: StagePlan) -> list[PipelineStep]:
+    """The reader every stage but `ingest` starts with: the previous stage's kept documents."""
+    return [DocumentShardReader(previous.folder)]
+
+
 def build_plans(cfg: PipelineConfig) -> list[StagePlan]:
     from fonderie.stages.ingest import build_ingest
 
@@ -66,11 +92,11 @@ def build_plans(cfg: PipelineConfig) -> list[StagePlan]:
         folder = os.path.join(output, dirname)
         tasks = stage.tasks or cfg.executor.tasks
         previous = plans[-1] if plans else None
-        pipeline, inputs = builders[stage.kind](stage, cfg, folder, previous)
+        phases, schema, inputs = builders[stage.kind](stage, cfg, folder, tasks, previous)
         settings = {
             "stage": json.loads(stage.model_dump_json(exclude={"tasks"})),
             "tasks": tasks,
             "inputs": inputs,
         }
-        plans.append(StagePlan(dirname, folder, tasks, pipeline, settings))
+        plans.append(StagePlan(dirname, folder, phases, schema, settings))
     return plans

@@ -6,12 +6,12 @@ import json
 
 from fonderie.config import IngestStage, PipelineConfig
 from fonderie.documents import document_schema
-from fonderie.stages.base import StagePlan, absolute, document_pipeline, excluded_writer
+from fonderie.stages.base import Phase, StagePlan, absolute, document_pipeline, excluded_writer
 from fonderie.steps.filters.html_extract import HtmlExtractFilter
 from fonderie.steps.readers import READERS
 
 
-def build_ingest(stage: IngestStage, cfg: PipelineConfig, folder: str, previous: StagePlan | None):
+def build_ingest(stage: IngestStage, cfg: PipelineConfig, folder: str, tasks: int, previous: StagePlan | None):
     schema = document_schema()
     readers = []
     for inp in cfg.inputs:
@@ -27,4 +27,5 @@ def build_ingest(stage: IngestStage, cfg: PipelineConfig, folder: str, previous:
         )
         steps.append(extract)
     inputs = [json.loads(i.model_dump_json()) | {"path": absolute(i.path)} for i in cfg.inputs]
-    return document_pipeline(folder, readers, steps, schema), inputs
+    phase = Phase("", document_pipeline(folder, readers, steps, schema), tasks, folder)
+    return [phase], schema, inputs

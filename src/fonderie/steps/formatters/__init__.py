@@ -1,0 +1,1 @@
+"""Formatters change a document's text and never drop it."""
