@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from datatrove.data import Document
+from datatrove.pipeline.filters.c4_filters import CITATION_REGEX, POLICY_SUBSTRINGS, C4QualityFilter
+from datatrove.pipeline.writers.disk_base import DiskWriter
+
+from fonderie.text.words import word_tokenizer
+
+LOREM_IPSUM = "c4_lorem_ipsum"
+CURLY_BRACKET = "c4_curly_bracket"
+TOO_FEW_SENTENCES = "c4_too_few_sentences"
+NO_LINE_LEFT = "c4_no_line_left"
+# datatrove's reasons -> ours (prefixed like the other filters' reasons; this filter returns its own)
+REASONS = {"lorem_ipsum": LOREM_IPSUM, "curly_bracket": CURLY_BRACKET, "too_few_sentences": TOO_FEW_SENTENCES}
+
+# C4's terminal marks, plus French closing guillemets, closing curly quotes and the ellipsis character
+END_PUNCTUATION = (".", "?", "!", '"', "'", "»", "”", "’", "…")
+_CLOSING_BRACKETS = ")]"
+# C4's cookie and terms-of-use phrases (English), the same notices in French, German, Spanish and Italian, and
+# copyright lines; matched in the lowercased line with `'` for `’`
+POLICY_PHRASES = (
+    *POLICY_SUBSTRINGS,
+    *"""politique de confidentialité|politique de cookies|politique des cookies|politique relative aux cookies
+    |utilise des cookies|utilisons des cookies|utilisation des cookies|utilisation de cookies|dépôt de cookies
+    |gestion des cookies|accepter les cookies|paramètres des cookies|paramétrer les cookies
+    |conditions générales d'utilisation|conditions d'utilisation|mentions légales|données personnelles
+    |tous droits réservés|toute reproduction|all rights reserved|alle rechte vorbehalten|todos los derechos reservados
+    |tutti i diritti riservati
+    |datenschutzerklärung|verwendet cookies|verwenden cookies|nutzungsbedingungen|cookie-richtlinie
+    |política de privacidad|política de cookies|utiliza cookies|utilizamos cookies|aviso legal|términos de uso
+    |informativa sulla privacy|utilizza i cookie|utilizziamo i cookie|uso dei cookie|termini di utilizzo""".split("|"),
+)
+_POLICY = re.compile("|".join(re.escape(p.strip()) for p in POLICY_PHRASES))
+
+
+class MultilingualC4QualityFilter(C4QualityFilter):
+    """C4's line and page rules (Raffel et al. 2020, via datatrove) for French and other European languages.
+
+    C4 removes lines (mentioning javascript, cookie and terms-of-use notices, without terminal punctuation, of too
+    few words) and drops pages (lorem ipsum, a curly bracket, too few sentences left). datatrove's loop is kept; what
+    was English-only is adapted:
+    - terminal punctuation includes `»`, `”`, `’` and `…` (also before a closing bracket: `(voir plus haut.)`);
+      lines ending in an ellipsis count as ended, French prose ends sentences with one (C4 removed them);
+    - the cookie and terms-of-use phrases include their French, German, Spanish and Italian forms
+      (`politique de confidentialité`, `mentions légales`, `utilise des cookies`, `Datenschutzerklärung`...),
+      and copyright lines (`tous droits réservés`, `all rights reserved`), boilerplate of the same kind;
+    - sentences are counted with `fonderie.text.words` (French punctuation and abbreviations, no NLTK download);
+    - a line of fewer than `min_words_per_line` words is kept when it ends with terminal punctuation: in French
+      dialogue (`— Oui.`, `Merci !`) it is a sentence; menu items (`Accueil`, `Se connecter`) have none.
+    As in FineWeb, `filter_no_terminal_punct` is off by default: it removes every hard-wrapped line of a book and
+    most lines of lists and recipes. Line removals are counted per document (`line-filter-*` stats).
+    Input: documents.
+    Output: the documents that pass, without the removed lines and citation marks (`[1]`, `[edit]`); lines are
+        stripped, and paragraphs stay separated by one blank line (C4 joined all lines with one newline).
+    Drops:
+        `c4_lorem_ipsum`: a kept line contains "lorem ipsum" (placeholder text)
+        `c4_curly_bracket`: a kept line contains `{` (code, templates, JSON)
+        `c4_too_few_sentences`: the kept lines hold fewer than `min_num_sentences` sentences
+        `c4_no_line_left`: every line was removed (only reachable with `min_num_sentences=-1`)
+    Metadata added: none.
+
+    Args:
+        split_paragraph: rules apply to lines (True, C4) or to sentences (False)
+        remove_citations: remove Wikipedia-style citation marks
+        filter_no_terminal_punct: remove lines that do not end with terminal punctuation
+        min_num_sentences: sentences the kept lines must hold; -1 disables. 2, not C4's 5: a short news item or
+            forum answer of two or three sentences is good text
+        min_words_per_line: lines of fewer words, without terminal punctuation, are removed; -1 disables
+        max_word_length: lines with a longer word are removed; -1 disables
+        filter_lorem_ipsum, filter_javascript, filter_curly_bracket, filter_policy: C4's switches
+        exclusion_writer: where dropped documents are written
+    """
+
+    name = "⛰ C4 quality (multilingual)"
+
+    def __init__(
+        self,
+        split_paragraph: bool = True,
+        remove_citations: bool = True,
+        filter_no_terminal_punct: bool = False,
+        min_num_sentences: int = 2,
+        min_words_per_line: int = 3,
+        max_word_length: int = 1000,
+        filter_lorem_ipsum: bool = True,
+        filter_javascript: bool = True,
+        filter_curly_bracket: bool = True,
+        filter_policy: bool = True,
+        exclusion_writer: DiskWriter | None = None,
+    ):
+        for name, value in (
+            ("min_num_sentences", min_num_sentences),
+            ("min_words_per_line", min_words_per_line),
+            ("max_word_length", max_word_length),
+        ):
+            if value != -1 and value < 1:
+                raise ValueError(f"{name}={value!r} must be >= 1, or -1 to disable the rule")
+        super().__init__(
+            exclusion_writer=exclusion_writer,
+            split_paragraph=split_paragraph,
+            remove_citations=remove_citations,
+            filter_no_terminal_punct=filter_no_terminal_punct,
+            min_num_sentences=min_num_sentences,
+            min_words_per_line=min_words_per_line,
+            max_word_length=max_word_length,
+            filter_lorem_ipsum=filter_lorem_ipsum,
+            filter_javascript=filter_javascript,
+            filter_curly_bracket=filter_curly_bracket,
+            filter_policy=filter_policy,
+        )
+        self.language = word_tokenizer()
+
+    def filter(self, doc: Document) -> bool | tuple[bool, str]:
+        tokenizer = self.language
+        lines = doc.text.splitlines() if self.split_paragraph else tokenizer.sent_tokenize(doc.text)
+        counts = Counter()
+        num_sentences = 0
+        kept_lines = []
+        blank_before = False  # paragraphs stay apart: a blank line before a kept line is kept
+        try:
+            for line in lines:
+                line = line.strip()
+                if not line:
+                    blank_before = True
+                    continue
+                counts["line-total"] += 1
+                words = line.split()
+                if self.max_word_length != -1 and any(len(word) > self.max_word_length for word in words):
+                    counts["line-filter-too_long_word"] += 1
+                    continue
+                if self.remove_citations and "[" in line:
+                    line = CITATION_REGEX.sub("", line)
+                ended = line.rstrip(_CLOSING_BRACKETS).endswith(END_PUNCTUATION)
+                if self.filter_no_terminal_punct and not ended:
+                    counts["line-filter-no_terminal_punc"] += 1
+                    continue
+                if len(words) < self.min_words_per_line and not ended:
+                    counts["line-filter-too_few_words"] += 1
+                    continue
+                line_l = line.lower()
+                if self.filter_lorem_ipsum and "lorem ipsum" in line_l:
+                    return False, LOREM_IPSUM
+                if self.filter_javascript and "javascript" in line_l:
+                    counts["line-filter-javascript"] += 1
+                    continue
+                if self.filter_curly_bracket and "{" in line:
+                    return False, CURLY_BRACKET
+                if self.filter_policy and _POLICY.search(line_l.replace("’", "'")):
+                    counts["line-filter-policy"] += 1
+                    continue
+                if num_sentences < self.min_num_sentences:  # counting stops once there are enough
+                    num_sentences += len(tokenizer.span_tokenize(line)) if self.split_paragraph else 1
+                if blank_before and kept_lines:
+                    kept_lines.append("")
+                blank_before = False
+                kept_lines.append(line)
+                counts["line-kept"] += 1
+        finally:
+            for key, n in counts.items():
+                self.stat_update(key, value=n)
+        if num_sentences < self.min_num_sentences:
+            return False, TOO_FEW_SENTENCES
+        if not kept_lines:
+            return False, NO_LINE_LEFT
+        doc.text = ("\n" if self.split_paragraph else " ").join(kept_lines).strip()
+        return True

@@ -1,0 +1,1 @@
+"""Language-aware text helpers shared by steps: word and sentence splitting, stop words."""
