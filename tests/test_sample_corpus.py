@@ -1,4 +1,5 @@
-"""The shipped sample corpus through the shipped sample pipeline: every file read, every record accounted for."""
+"""The shipped sample corpus through the shipped sample pipeline (ingest -> clean -> dedup), against the ground
+truth in sample_corpus/expected.json: every record read, junk dropped, good prose kept, planted duplicates found."""
 
 import json
 import os
@@ -11,17 +12,37 @@ ROOT = Path(__file__).resolve().parents[1]
 EXPECTED = json.loads((ROOT / "sample_corpus" / "expected.json").read_text())
 
 
+SOURCES = {
+    "news.jsonl": "news",
+    "forum.jsonl.gz": "forum",
+    "encyclo.jsonl.zst": "encyclo",
+    "articles.parquet": "articles",
+}
+
+
+def doc_id(locator: dict) -> str:
+    """A locator of expected.json (file + line/row, or a WARC uri) as a document id or url."""
+    if "uri" in locator:
+        return locator["uri"]
+    name = locator["file"].split("/")[-1]
+    return f"{SOURCES[name]}/{name}#{locator.get('line', locator.get('row'))}"
+
+
 @pytest.fixture(scope="module")
-def ingested(tmp_path_factory):
+def sample_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("sample") / "out"
     cwd = os.getcwd()
     os.chdir(ROOT)  # the sample pipeline's paths are relative to the repository root, where `make demo` runs
     try:
-        (funnel,) = run(ROOT / "pipelines" / "sample.yaml", f"output={out}")
+        funnels = run(ROOT / "pipelines" / "sample.yaml", f"output={out}")
     finally:
         os.chdir(cwd)
-    folder = out / "01_ingest"
-    return funnel, rows(folder), excluded(folder)
+    return {f["name"]: (f, rows(out / f["folder"]), excluded(out / f["folder"])) for f in funnels}
+
+
+@pytest.fixture(scope="module")
+def ingested(sample_run):
+    return sample_run["ingest"]
 
 
 def test_every_record_of_every_file_is_read(ingested):
@@ -55,3 +76,42 @@ def test_content_pages_kept_and_bad_records_dropped_with_reasons(ingested):
     assert (dropped["drop_reason"] == "warc_not_response").sum() == not_response
     latin = kept.filter(kept["url"] == EXPECTED["warc_latin1_page"])["text"].item()
     assert "é" in latin and "Ã" not in latin
+
+
+def test_every_stage_accounts_for_every_document(sample_run):
+    assert list(sample_run) == ["ingest", "clean", "dedup"]
+    previous_kept = None
+    for funnel, kept, dropped in sample_run.values():
+        assert funnel["read"] == funnel["kept"] + sum(funnel["dropped"].values()) == kept.height + dropped.height
+        assert previous_kept is None or funnel["read"] == previous_kept
+        previous_kept = funnel["kept"]
+
+
+def test_clean_drops_the_junk_and_keeps_good_prose(sample_run):
+    _, kept, dropped = sample_run["clean"]
+    junk = {doc_id(loc) for locs in EXPECTED["junk"].values() for loc in locs}
+    ingested_ids = set(sample_run["ingest"][1]["id"])
+    assert junk & ingested_ids <= set(dropped["id"])  # the 404 page already went at ingest
+    assert set(dropped["id"]) <= junk  # nothing else: every good document, in every language, survives
+    languages = dict(kept.group_by("language").len().iter_rows())
+    assert languages == EXPECTED["languages_of_content_documents"]  # detected, not the inputs' hints
+
+
+def test_books_lose_their_page_furniture(sample_run):
+    _, kept, _ = sample_run["clean"]
+    for name, truth in EXPECTED["books"].items():
+        book = kept.filter(kept["id"] == f"books/{name.split('/')[-1]}#0").row(0, named=True)
+        lines = {line.strip() for line in book["text"].split("\n")}
+        furniture = {f.strip() for page in truth["furniture_lines_per_page"] for f in page}
+        assert not furniture & lines, (name, furniture & lines)
+        assert "\f" not in book["text"] and book["removed_spans"]
+
+
+def test_planted_duplicates_are_found(sample_run):
+    _, kept, dropped = sample_run["dedup"]
+    kept_ids, dropped_ids = set(kept["id"]), set(dropped["id"])
+    urls = dict(zip(sample_run["clean"][1]["url"], sample_run["clean"][1]["id"], strict=True))
+    for group in EXPECTED["exact_duplicate_groups"] + EXPECTED["near_duplicate_groups"]:
+        members = {urls.get(doc_id(m), doc_id(m)) for m in group["members"]}
+        assert len(members & kept_ids) == 1 and len(members & dropped_ids) == len(members) - 1, group["id"]
+    assert set(dropped["drop_reason"]) == {"exact_duplicate", "near_duplicate"}

@@ -97,8 +97,58 @@ class IngestStage(_StageBase):
     extraction_timeout: float = Field(5.0, gt=0)  # seconds per page before it is dropped as `html_extraction_timeout`
 
 
-# one entry per stage kind; later stages (clean, dedup, tokenize, ...) join this union
-StageConfig = Annotated[IngestStage, Field(discriminator="kind")]
+class PageFurnitureSettings(_Strict):
+    enabled: bool = True  # remove page numbers, running heads, signature marks; rejoin hyphenated words
+    sources: list[str] | None = None  # only documents of these inputs (e.g. [books]); None: every document
+    record_spans: bool = False  # keep each removed line in a `removed_spans` column, for audit
+
+
+class LanguageSettings(_Strict):
+    enabled: bool = True  # fastText lid.176: labels `language` and `language_score` (quality filters use them)
+    languages: list[str] = []  # languages kept (lid.176 codes: fr, en, de, ...); empty: keep all, label only
+    min_score: float | dict[str, float] | None = None  # None: the calibrated default; or a score per language
+    paragraph_shares: bool = False  # per-paragraph language shares in `language_shares` (mixed documents)
+
+
+# each quality filter: true (defaults), false (off), or a mapping of its thresholds (see the filter's docstring)
+QualityFilterSetting = bool | dict[str, Any]
+
+
+class QualitySettings(_Strict):
+    default_language: str = "fr"  # stop words used when a document has no `language`
+    gopher_quality: QualityFilterSetting = True  # length, word length, symbols, stop words, capitals, mojibake
+    gopher_repetition: QualityFilterSetting = True  # repeated lines, paragraphs and n-grams
+    c4: QualityFilterSetting = True  # removes boilerplate lines; drops lorem ipsum, code, too few sentences
+    fineweb: QualityFilterSetting = True  # unpunctuated lines, short lines, duplicated characters, list-like
+
+
+class CleanStage(_StageBase):
+    """Unicode repair -> page furniture -> language ID -> quality filters, on the previous stage's documents."""
+
+    kind: Literal["clean"]
+    unicode: bool = True  # ftfy mojibake repair, NFC, control characters removed
+    page_furniture: PageFurnitureSettings = PageFurnitureSettings()
+    language: LanguageSettings = LanguageSettings()
+    quality: QualitySettings = QualitySettings()
+
+
+class DedupStage(_StageBase):
+    """Exact then MinHash near-duplicate removal across every input, in three phases (signatures, clusters, filter)."""
+
+    kind: Literal["dedup"]
+    exact: bool = True  # drop copies whose text is equal after NFKC and whitespace collapsing
+    near: bool = True  # drop MinHash near duplicates (word 5-grams)
+    num_perm: int = Field(112, ge=1)  # hash values per signature
+    bands: int | None = Field(None, ge=1)  # LSH bands (rows = num_perm // bands); default 14 (x 8 rows) or
+    # datasketch's choice for `threshold`
+    threshold: float | None = Field(None, gt=0, le=1)  # Jaccard at which documents are duplicates; None: the
+    # S-curve midpoint of the bands (0.72 for 14 x 8)
+    verify: bool = True  # keep only candidate pairs whose estimated Jaccard reaches the threshold
+    source_priority: list[str] = []  # in a cluster, documents of these sources are kept first, in this order
+
+
+# one entry per stage kind; later stages (tokenizer, tokenize, ...) join this union
+StageConfig = Annotated[IngestStage | CleanStage | DedupStage, Field(discriminator="kind")]
 
 
 class PipelineConfig(_Strict):

@@ -77,15 +77,25 @@ def document_pipeline(
     return [*readers, ProgressTracker(folder), rejects, *steps, DocumentShardWriter(folder, schema)]
 
 
+def with_columns(schema: pa.Schema, columns: list[tuple[str, pa.DataType]]) -> pa.Schema:
+    """The previous stage's schema plus this stage's new columns (a column it already has keeps its type)."""
+    for name, dtype in columns:
+        if name not in schema.names:
+            schema = schema.append(pa.field(name, dtype))
+    return schema
+
+
 def previous_shards(previous: StagePlan) -> list[PipelineStep]:
     """The reader every stage but `ingest` starts with: the previous stage's kept documents."""
     return [DocumentShardReader(previous.folder)]
 
 
 def build_plans(cfg: PipelineConfig) -> list[StagePlan]:
+    from fonderie.stages.clean import build_clean
+    from fonderie.stages.dedup import build_dedup
     from fonderie.stages.ingest import build_ingest
 
-    builders = {"ingest": build_ingest}
+    builders = {"ingest": build_ingest, "clean": build_clean, "dedup": build_dedup}
     output = absolute(cfg.output)
     plans: list[StagePlan] = []
     for stage, dirname in cfg.stage_dirs():

@@ -1,0 +1,79 @@
+"""The dedup stage in a pipeline: planted duplicates found across inputs, same kept rows with 1 task or 4."""
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from helpers import excluded, rows, run
+
+from fonderie.config import ConfigError
+
+BASE = "Le conseil municipal de Saint-Aubin a voté mardi soir la rénovation de la piscine couverte, fermée depuis"
+TEXTS = [
+    BASE + " deux ans. Les travaux commenceront au printemps et dureront dix-huit mois selon le maire du village.",
+    "La fromagerie coopérative du haut Jura fête ses cent ans avec une journée portes ouvertes et un marché de "
+    "producteurs ; les visiteurs pourront suivre la fabrication du comté de la traite du matin à la mise en cave.",
+    "Volunteers planted two hundred trees along the canal path during the spring weekend, and the town council "
+    "promised benches and lights before the summer holidays start in July for the families of the district.",
+]
+
+
+def _write(tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    data.mkdir()
+    near = TEXTS[0].replace("dix-huit mois", "dix-huit mois environ")  # one word added
+    lines = [{"text": TEXTS[0]}, {"text": TEXTS[1]}, {"text": near}, {"text": TEXTS[2]}]
+    (data / "a.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in lines) + "\n")
+    copy = [{"text": "  " + TEXTS[1].replace(" ", "  ") + "\n"}, {"text": TEXTS[2]}]  # whitespace-only change
+    (data / "b.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in copy) + "\n")
+    return data
+
+
+def _pipeline(tmp_path: Path, data: Path, out: str, tasks: int, extra: str = "") -> Path:
+    path = tmp_path / f"{out}.yaml"
+    path.write_text(f"""
+output: {tmp_path / out}
+executor: {{kind: local, tasks: {tasks}, workers: 2}}
+inputs:
+  - {{source: b, format: jsonl, path: "{data}/b.jsonl"}}
+  - {{source: a, format: jsonl, path: "{data}/a.jsonl"}}
+stages:
+  - {{kind: ingest}}
+  - {{kind: dedup{extra}}}
+""")
+    return path
+
+
+def test_duplicates_dropped_with_reasons_and_clusters_table(tmp_path):
+    data = _write(tmp_path)
+    _, f = run(_pipeline(tmp_path, data, "one", 1, ", source_priority: [a]"))
+    assert (f["read"], f["kept"]) == (6, 3) and f["dropped"] == {"exact_duplicate": 2, "near_duplicate": 1}
+    stage = tmp_path / "one" / "02_dedup"
+    gone = excluded(stage).select("id", "drop_reason", "duplicate_of")
+    assert gone.rows() == [
+        ("a/a.jsonl#2", "near_duplicate", "a/a.jsonl#0"),
+        ("b/b.jsonl#0", "exact_duplicate", "a/a.jsonl#1"),  # `a` has priority, so its copy is kept
+        ("b/b.jsonl#1", "exact_duplicate", "a/a.jsonl#3"),
+    ]
+    kept = rows(stage)
+    assert kept["dup_cluster_size"].to_list() == [2, 2, 2]
+    clusters = pl.read_parquet(stage / "dedup" / "clusters.parquet")
+    assert set(clusters["cluster_id"]) == {"a/a.jsonl#0", "a/a.jsonl#1", "a/a.jsonl#3"}
+
+
+def test_same_kept_rows_with_one_task_or_four(tmp_path):
+    data = _write(tmp_path)
+    run(_pipeline(tmp_path, data, "one", 1))
+    run(_pipeline(tmp_path, data, "four", 4))
+    one, four = tmp_path / "one" / "02_dedup", tmp_path / "four" / "02_dedup"
+    assert rows(one).equals(rows(four)) and excluded(one).equals(excluded(four))
+    assert pl.read_parquet(one / "dedup" / "clusters.parquet").equals(
+        pl.read_parquet(four / "dedup" / "clusters.parquet")
+    )
+
+
+def test_nothing_to_do_is_a_config_error(tmp_path):
+    data = _write(tmp_path)
+    with pytest.raises(ConfigError, match="both false"):
+        run(_pipeline(tmp_path, data, "x", 1, ", exact: false, near: false"))
