@@ -22,7 +22,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/fonderie run pipelines/sample.yaml
 	$(BIN)/fonderie status out/sample
-	$(BIN)/fonderie inspect out/sample/01_ingest
+	$(BIN)/fonderie inspect out/sample/03_dedup
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
