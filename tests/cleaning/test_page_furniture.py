@@ -287,3 +287,59 @@ def test_real_ocr_book_of_1778():
     heads = [r for r in result.removals if r.reason == "running_header"]
     assert result.pages == 390 and len(heads) >= 320
     assert sum(r.reason == "signature_mark" for r in result.removals) >= 50
+
+
+def _put(text: str, body: list[str], k: int, line: str) -> str:
+    """`line` added to the body after its k-th line."""
+    body.insert(k + 1, line)
+    return text.replace(body[k] + "\n", f"{body[k]}\n{line}\n", 1)
+
+
+@pytest.mark.parametrize("ff", [True, False], ids=["form_feeds", "no_form_feeds"])
+def test_front_matter_in_roman_numerals_counting_on_into_arabic_ones(ff):
+    """vij, viij, then [9], [1O]...: a roman run too short to be one of its own goes with the arabic run it leads
+    into (or on from, `xvij` on the last page); a `vij` in the text of a later page stays."""
+    printed = {2: "vij", 3: "viij", 5: "[1O]", 7: "[l2]", 12: "xvij"}
+    text, body, furniture = book(pages=12, top=lambda n: printed.get(n, f"[{n + 5}]") if n > 1 else None, ff=ff)
+    text = _put(text, body, 24 * 8 + 11, "vij")
+    result = check(text, body, furniture)
+    assert {r.text: r.reason for r in result.removals}["vij"] == "page_number"
+
+
+@pytest.mark.parametrize("ff", [True, False], ids=["form_feeds", "no_form_feeds"])
+def test_a_roman_numeral_in_the_text_of_the_page_before_an_arabic_run_stays(ff):
+    """`viij` is the number the page before `[9]` should carry, but it is printed mid-page: not a page number."""
+    text, body, furniture = book(pages=12, top=lambda n: f"[{n + 6}]" if n > 2 else None, ff=ff)
+    text = _put(text, body, 24 + 11, "viij")
+    check(text, body, furniture)
+
+
+def test_a_chapter_numbered_i_before_page_2_stays():
+    """Roman page numbers are printed in lower case: a capital `I` where page 1's number would be is a title."""
+    text, body, furniture = book(pages=12, top=lambda n: str(n) if n > 1 else None)
+    body.insert(0, "I")
+    check("I\n\n" + text, body, furniture)
+
+
+def test_signature_mark_and_catchword_on_one_line():
+    """`B ij      sortent`: the mark centred and the catchword flush right on the last line of a page go; a page
+    whose last line is a sentence ending with the next page's first word keeps it."""
+    rng = random.Random(8)
+    pages = [body_lines(20, rng) for _ in range(12)]
+    pages[7][0] = "le " + pages[7][0]
+    pages[6][-1] = "Elle marchait le long du chemin vers le"  # the next page opens with `le`, a sentence all the same
+    marks = {1: "A", 3: "A ij", 5: "a iiij", 9: "B", 11: "B ij"}
+    out, body, furniture = [], [], []
+    for n, lines in enumerate(pages, start=1):
+        page = [f"[{n + 10}]", ""] + lines
+        furniture.append(page[0])
+        body += [t for t in lines if t]
+        if n in marks and n < len(pages):
+            foot = f"{marks[n]}{' ' * 24}{pages[n][0].split()[0]}"
+            page += ["", foot]
+            furniture.append(" ".join(foot.split()))
+        out.append("\n".join(page))
+    result = strip_page_furniture("\n\f".join(out))
+    assert kept_lines(result.text) == body
+    reasons = {r.text: r.reason for r in result.removals}
+    assert {reasons[f] for f in furniture if not f.startswith("[")} == {"signature_mark"}

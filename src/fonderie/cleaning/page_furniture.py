@@ -17,7 +17,8 @@ Reasons of a `Removal` (one per input line that is not in the output, `line` cou
     running_header   a head at the top of a page, with or without the number (`12 LES MISÉRABLES`); for a page
                      flattened into one line, only the head is cut from the line and `text` is what was cut
     running_footer   the same at the foot of a page
-    signature_mark   a printer's gathering mark at the foot of a page (`A ij`, `Bb iij`)
+    signature_mark   a printer's gathering mark at the foot of a page (`A ij`, `Bb iij`), or the mark with the
+                     catchword beside it on one line (`B ij      sortent`)
     catchword        the next page's first word printed alone at the foot of a page
     page_break       a blank line, or a line of OCR debris, at a page break (removed so a paragraph split by the
                      break is rejoined; one blank line is kept where a paragraph really ends)

@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 
 from fonderie.cleaning.pages_inline import LONG_LINE, heads_after_numbers, inline_number
 from fonderie.cleaning.pages_numbers import (
+    Fits,
     NumberCand,
     estimate_page_chars,
     fit_chains,
     fused_number,
     fuzzy_number,
     line_number,
+    roman_ends,
     roman_value,
 )
 
@@ -122,7 +124,13 @@ def form_feed_pages(lines: list[str], clean: list[str]) -> Pages | None:
             if c:
                 cands.append(c)
     heads_after_numbers(cands, {c.line: clean[c.line] for c in cands})
-    for chain in fit_chains(cands, 3 if len(split) > 3 else 2):
+    chains = fit_chains(cands, 3 if len(split) > 3 else 2)
+    top = {i for nb in split for i in nb[:ZONE]}
+
+    def fits(c: NumberCand, member: NumberCand) -> bool:
+        return (c.line in top) == (member.line in top) and _lower(c, clean)
+
+    for chain in _with_roman_ends(chains, cands, None, fits):
         pages.numbers.update({c.pos: c for c in chain})
     chosen = {id(c) for c in pages.numbers.values()}
     for c in cands:  # the same number printed twice on a page (at the head and at the foot)
@@ -154,6 +162,7 @@ def inferred_pages(clean: list[str]) -> Pages:
             regular = sum(0.75 * page_chars <= g <= 1.3 * page_chars for g in gaps)
             if styles.count(top) >= 0.6 * len(chain) and regular >= 0.6 * len(gaps):
                 chains.append(chain)
+        chains = _with_roman_ends(chains, cands, page_chars, lambda c, _: _lower(c, clean))
     nonblank = [i for i, t in enumerate(clean) if t]
     if not chains:
         return Pages([nonblank] if nonblank else [], "none")
@@ -187,6 +196,24 @@ def inferred_pages(clean: list[str]) -> Pages:
     heads_after_numbers(members, {c.line: clean[c.line] for c in members})
     _expect(pages, len(split))
     return pages
+
+
+def _lower(c: NumberCand, clean: list[str]) -> bool:
+    """Roman page numbers are printed in lower case (`vij`); a capital `I` or `IV` alone is a chapter's number."""
+    return c.where != "whole" or clean[c.line].islower()
+
+
+def _with_roman_ends(
+    chains: list[list[NumberCand]], cands: list[NumberCand], page_chars: float | None, fits: Fits
+) -> list[list[NumberCand]]:
+    """The runs, each with the roman numerals that count on into it or from it (`roman_ends`)."""
+    taken = {c.pos for chain in chains for c in chain}
+    out = []
+    for chain in chains:
+        chain = roman_ends(chain, [c for c in cands if c.pos not in taken], page_chars, fits)
+        taken.update(c.pos for c in chain)
+        out.append(chain)
+    return out
 
 
 def _fill_gaps(members, clean, offsets, page_chars):

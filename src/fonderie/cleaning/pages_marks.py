@@ -2,8 +2,9 @@
 
 A signature mark (`A`, `A ij`, `Bb iij`) names the gathering (letters, doubled past Z) and the leaf (a roman numeral)
 so the binder can fold and order the sheets; it is printed under the last line of the first leaves of a gathering.
-A catchword is the first word of the next page, printed alone under the last line. Both are recognised only at the
-foot of a page, and only when the book shows several of them.
+A catchword is the first word of the next page, printed under the last line, alone or flush right on the line of
+the signature mark (`B ij        sortent`). Both are recognised only at the foot of a page, and only when the book
+shows several of them.
 """
 
 from __future__ import annotations
@@ -53,6 +54,20 @@ def catchword(last: str, next_first: str) -> bool:
     return False
 
 
+def mark_and_catchword(last: str, next_first: str) -> bool:
+    """Whether the last line of a page is a signature mark and a catchword side by side (`B ij      sortent`): the
+    mark centred, the next page's first word flush right on the same line."""
+    words = last.split()
+    if len(words) < 2 or not signature_mark(" ".join(words[:-1])):
+        return False
+    # words pass for marks too (`Il`, `A`, `Aj`): the line is furniture only if its last word is the next page's
+    # first one, that word itself (an OCR slip allowed from five letters), not a share of the letters of the line
+    # as `catchword` compares
+    first = next((w for w in next_first.split() if _WORD.search(w)), "")
+    word, first = _letters(words[-1].translate(_FOLD)), _letters(first.translate(_FOLD))
+    return len(word) >= 2 and ratio(word, first) >= 0.8
+
+
 def find_marks(
     pages: list[list[int]], clean: list[str], removed: set[int], n_min: int, extra: list[int] = ()
 ) -> dict[int, str]:
@@ -60,7 +75,8 @@ def find_marks(
 
     `pages` holds each page's non-blank line indexes; lines already in `removed` (page numbers) are skipped, so a
     mark under a footer number is still found; `extra` are more lines that end a page (inferred pages whose number
-    was not found). A kind of mark counts only if found on `n_min` pages or more. In a book that has five marks
+    was not found); a last line that holds a mark and the catchword (`mark_and_catchword`) is a signature mark. A kind
+    of mark counts only if found on `n_min` pages or more. In a book that has five marks
     or more, a short last line that holds no word of the book (`5æ`, `Gw`, `Pñ`) is a mark the OCR damaged.
     """
     sigs: dict[int, str] = {}
@@ -71,11 +87,13 @@ def find_marks(
         if len(tail) < 2:
             continue
         lasts.append(tail[-1])
+        nxt = next((i for i in (pages[p + 1] if p + 1 < len(pages) else []) if i not in removed), None)
         for i in tail[-2:]:
             if signature_mark(clean[i]):
                 sigs[i] = "signature_mark"
+        if nxt is not None and mark_and_catchword(clean[tail[-1]], clean[nxt]):
+            sigs[tail[-1]] = "signature_mark"
         k = next((k for k in range(len(tail) - 1, 0, -1) if tail[k] not in sigs and _WORD.search(clean[tail[k]])), 0)
-        nxt = next((i for i in (pages[p + 1] if p + 1 < len(pages) else []) if i not in removed), None)
         if k and nxt is not None and catchword(clean[tail[k]], clean[nxt]):
             catches[tail[k]] = "catchword"
     sigs.update({i: "signature_mark" for i in extra if signature_mark(clean[i])})

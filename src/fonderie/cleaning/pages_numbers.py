@@ -1,12 +1,14 @@
 """Page numbers: parse every printed style (arabic, roman, OCR-confused), then keep only those that form a sequence.
 
 A number alone proves nothing (years, list items, table cells are numbers too); a run of numbers that grows by one
-per page, page after page, is what a paginated book looks like. `fit_chains` finds those runs.
+per page, page after page, is what a paginated book looks like. `fit_chains` finds those runs; `roman_ends` adds to
+an arabic run the few roman numerals of a front matter that count on into it (`vij`, `viij`, then `[9]`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 # OCR reads 1 as l, I, i, |, ! and 0 as O, o; with at least one real digit in the token these are safe to fix
@@ -44,6 +46,9 @@ class NumberCand:
     head: str = ""
     style: str = ""
     extra: dict = field(default_factory=dict)
+
+
+Fits = Callable[[NumberCand, NumberCand], bool]  # whether a candidate is printed like a run's member
 
 
 def roman_value(token: str) -> int | None:
@@ -135,10 +140,10 @@ def fused_number(text: str, line: int, pos: int) -> NumberCand | None:
     return None
 
 
-def _link(a: NumberCand, b: NumberCand, page_chars: float | None) -> tuple[bool, bool]:
-    """(allowed, exact) for b following a in one sequence."""
+def _link(a: NumberCand, b: NumberCand, page_chars: float | None, mixed: bool = False) -> tuple[bool, bool]:
+    """(allowed, exact) for b following a in one sequence (`mixed`: across numeral systems)."""
     dv = b.value - a.value
-    if a.system != b.system or dv < 1 or dv > 8:
+    if a.system != b.system and not mixed or dv < 1 or dv > 8:
         return False, False
     dp = b.pos - a.pos
     if page_chars is None:  # positions are page indexes
@@ -186,6 +191,38 @@ def fit_chains(cands: list[NumberCand], min_len: int, page_chars: float | None =
         taken = {c.pos for c in chain}
         pool = [c for c in pool if c.pos not in taken]
     return chains
+
+
+def roman_ends(
+    chain: list[NumberCand], free: list[NumberCand], page_chars: float | None, fits: Fits
+) -> list[NumberCand]:
+    """An arabic run with the roman numerals that count on into it (`vij`, `viij` before `[9]`) or on from it.
+
+    Printers numbered the front matter in roman numerals and the body in arabic ones, often with one count across
+    both; a front matter of one to three pages is too short to be a run of its own, but a numeral whose value and
+    place lead exactly to the run's first number is its page's number all the same (a chance `vij` must also fall
+    on the very page before, at one page's distance). `free` are the candidates no run took; `fits(c, member)`
+    says whether c is printed like the run's member next to it (at the same page edge, a lower-case numeral).
+    """
+    if chain[0].system != "arabic":
+        return chain
+    out = list(chain)
+
+    def follows(a: NumberCand, b: NumberCand) -> bool:
+        _, exact = _link(a, b, page_chars, mixed=True)
+        return exact and b.value - a.value <= 2 and a.pos < b.pos
+
+    romans = [c for c in free if c.system == "roman" and c.where != "inline"]  # words like `di`, `vi` in a page
+    while True:
+        before = [c for c in romans if follows(c, out[0]) and fits(c, out[0])]
+        after = [c for c in romans if follows(out[-1], c) and fits(c, out[-1])]
+        if not before and not after:
+            return out
+        if before:
+            out.insert(0, max(before, key=lambda c: c.pos))
+        if after:
+            out.append(min(after, key=lambda c: c.pos))
+        romans = [c for c in romans if c.pos not in (out[0].pos, out[-1].pos)]
 
 
 def estimate_page_chars(cands: list[NumberCand]) -> float | None:
