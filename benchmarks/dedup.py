@@ -40,7 +40,9 @@ from pathlib import Path
 import numpy as np
 
 from fonderie.dedup import find_duplicates
-from fonderie.dedup.minhash import MinhashConfig, MinHasher
+from fonderie.dedup.jaccard import shingle_sets
+from fonderie.dedup.lsh import band_keys
+from fonderie.dedup.minhash import LSH_WEIGHTS, MinhashConfig, MinHasher
 from fonderie.dedup.normalize import shingles
 
 BOILERPLATES = [
@@ -180,6 +182,28 @@ def pairwise_scores(predicted: np.ndarray, truth: np.ndarray) -> dict:
     return {"precision": round(precision, 4), "recall": round(recall, 4), "pairs_ours": ours, "pairs_true": true}
 
 
+def scored(texts: list[str], truth: np.ndarray, config: MinhashConfig, verify: str, pairs: tuple) -> dict:
+    """Pairwise scores of our clusters, and the true pairs (i, j) that share no LSH bucket with `config`."""
+    t0 = time.perf_counter()
+    clusters = find_duplicates(texts, config, verify=verify)
+    seconds = time.perf_counter() - t0
+    signatures = np.concatenate(
+        [MinHasher(config).signatures(texts[k : k + 1000]) for k in range(0, len(texts), 1000)]
+    )
+    keys = band_keys(signatures, config.bands, config.rows)
+    missed = int(np.count_nonzero(~(keys[pairs[0]] == keys[pairs[1]]).any(axis=1)))
+    return {
+        "bands": config.bands,
+        "rows": config.rows,
+        **pairwise_scores(clusters.root, truth),
+        "candidate_pairs": clusters.candidate_pairs,
+        "verified_pairs": clusters.verified_pairs,
+        "true_pairs": len(pairs[0]),
+        "true_pairs_never_candidates": missed,
+        "seconds": round(seconds, 2),
+    }
+
+
 def quality(texts: list[str], thresholds: list[float], reuters: int, headline: float) -> dict:
     t0 = time.perf_counter()
     i, j, jac = true_jaccard_pairs(texts)
@@ -189,20 +213,27 @@ def quality(texts: list[str], thresholds: list[float], reuters: int, headline: f
     bins = [f"{a}-{b}" if b <= 1 else "1" for a, b in zip(edges, edges[1:], strict=False)]
     out: dict = {"true_pairs_by_jaccard": dict(zip(bins, counts, strict=True))}
     for t in thresholds:
-        config = MinhashConfig.from_threshold(t, 112)
-        truth = components(len(texts), i[jac >= t], j[jac >= t])
-        scores = pairwise_scores(find_duplicates(texts, config).root, truth)
+        pairs = (i[jac >= t], j[jac >= t])
+        truth = components(len(texts), *pairs)
         real = (i < reuters) & (j < reuters) & (jac >= t)  # the Reuters wire stories alone: real duplicates only
         truth_real = components(reuters, i[real], j[real])
-        scores_real = pairwise_scores(find_duplicates(texts[:reuters], config).root, truth_real)
-        out[str(t)] = {"bands": config.bands, "rows": config.rows, **scores, "reuters_only": scores_real}
+        out[str(t)] = {}
+        for verify in ("exact", "estimate"):
+            config = MinhashConfig.from_threshold(t, 112, weights=LSH_WEIGHTS[verify])
+            real_root = find_duplicates(texts[:reuters], config, verify=verify).root
+            out[str(t)][verify] = {
+                **scored(texts, truth, config, verify, pairs),
+                "reuters_only": pairwise_scores(real_root, truth_real),
+            }
+        config = MinhashConfig.from_threshold(t, 112, weights=LSH_WEIGHTS["estimate"])
+        out[str(t)]["exact_at_estimate_bands"] = scored(texts, truth, config, "exact", pairs)
         log(f"threshold {t}: {out[str(t)]}")
     t = headline  # how much more permutations buy: the estimate's error shrinks as 1/sqrt(num_perm)
-    truth = components(len(texts), i[jac >= t], j[jac >= t])
+    pairs = (i[jac >= t], j[jac >= t])
+    truth = components(len(texts), *pairs)
     for num_perm in (256, 512, 1024):
         config = MinhashConfig.from_threshold(t, num_perm)
-        scores = pairwise_scores(find_duplicates(texts, config).root, truth)
-        out[f"{t}_num_perm_{num_perm}"] = {"bands": config.bands, "rows": config.rows, **scores}
+        out[f"{t}_num_perm_{num_perm}"] = scored(texts, truth, config, "estimate", pairs)
         log(f"threshold {t}, {num_perm} permutations: {out[f'{t}_num_perm_{num_perm}']}")
     return out
 
@@ -262,6 +293,7 @@ def speed(texts: list[str], work: Path, subset_mb: float) -> dict:
         "ours": cpu_seconds(ours(subset), repeat=5),
         "ours_all_documents": cpu_seconds(ours(texts), repeat=3),
         "ours_256_permutations": cpu_seconds(ours256(subset), repeat=3),
+        "ours_shingle_sets": cpu_seconds(lambda: shingle_sets(subset), repeat=3),  # exact verification's hashing
         "datasketch_update_loop": cpu_seconds(loop),
         "datasketch_bulk": cpu_seconds(lambda: MinHash.bulk([simple_shingles(t) for t in subset], num_perm=112), 2),
         "datatrove": cpu_seconds(datatrove()),
@@ -358,10 +390,12 @@ def run_phase(phase: str, work: Path, inputs: str) -> None:
 
     from fonderie.cli import main as cli
     from fonderie.documents import document_schema
+    from fonderie.steps.dedup.candidate_pairs import CandidatePairs
     from fonderie.steps.dedup.duplicate_clusterer import DuplicateClusterer
     from fonderie.steps.dedup.duplicate_filter import DuplicateFilter
     from fonderie.steps.dedup.exact_signature import ExactHashSignature
     from fonderie.steps.dedup.minhash_signature import MinhashSignature
+    from fonderie.steps.dedup.shingle_hashes import ShingleHashes
     from fonderie.steps.readers.jsonl import JsonlDocumentReader
     from fonderie.steps.writers.document_shards import DocumentShardWriter
 
@@ -375,7 +409,10 @@ def run_phase(phase: str, work: Path, inputs: str) -> None:
         kept = DocumentShardWriter(str(folder / "kept"), document_schema())
         steps, tasks = {
             "sign": ([reader, ExactHashSignature(folder), MinhashSignature(folder)], 4),
-            "cluster": ([DuplicateClusterer(folder)], 1),
+            "candidates": ([CandidatePairs(folder)], 1),
+            "shingles": ([reader, ShingleHashes(folder)], 4),
+            "cluster": ([DuplicateClusterer(folder, verify="exact")], 1),
+            "cluster_estimate": ([DuplicateClusterer(folder, verify="estimate")], 1),
             "filter": ([reader, DuplicateFilter(folder), kept], 4),
         }[phase]
         logs = str(folder / "logs" / phase)
@@ -396,28 +433,39 @@ def measured(phase: str, work: Path, inputs: str) -> dict:
 
 
 def end_to_end(docs: list[str], work: Path) -> dict:
+    import pyarrow.parquet as pq
+
     write_inputs(docs, work)
     n, half = len(docs), len(docs) // 2
     out: dict = {"documents": n, "mb": round(sum(len(t.encode()) for t in docs) / 1e6, 1)}
     out["process_baseline"] = measured("baseline", work, "in")
-    runs = {}
+    runs, phases = {}, ("sign", "candidates", "shingles", "cluster", "filter")
     for inputs in ("in_half", "in"):
-        runs[inputs] = {p: measured(p, work, inputs) for p in ("sign", "cluster", "filter")}
+        runs[inputs] = {p: measured(p, work, inputs) for p in phases}
         log(f"{inputs}: {runs[inputs]}")
     out["phases"] = runs["in"]
     summary = json.loads((work / "dedup_in" / "clusters.json").read_text())
+    candidates = json.loads((work / "dedup_in" / "candidates.json").read_text())
     out["kept"] = summary["kept"]
     out["dropped"] = {k: summary[k] for k in ("exact_duplicate", "near_duplicate")}
+    out["pairs"] = {k: summary[k] for k in ("candidate_pairs", "verified_pairs")}
+    out["documents_in_pairs"] = candidates["documents_in_pairs"]
+    shingles = pq.read_table(work / "dedup_in" / "shingles", columns=["count"])["count"].to_numpy().sum()
+    out["shingle_bytes_per_document_in_pairs"] = round(8 * int(shingles) / max(out["documents_in_pairs"], 1))
     out["seconds"] = round(sum(p["seconds"] for p in out["phases"].values()), 2)
     out["peak_rss_mb"] = max(p["peak_rss_mb"] for p in out["phases"].values())
     out["bytes_per_document"] = {
         phase: round((runs["in"][phase]["peak_rss_mb"] - runs["in_half"][phase]["peak_rss_mb"]) * 2**20 / (n - half))
-        for phase in ("sign", "cluster", "filter")
+        for phase in phases
     }
+    # the clustering phase alone with estimated verification instead (no candidates or shingles phase before it)
+    out["cluster_estimate"] = measured("cluster_estimate", work, "in")
+    summary = json.loads((work / "dedup_in" / "clusters.json").read_text())
+    out["cluster_estimate"]["dropped"] = {k: summary[k] for k in ("exact_duplicate", "near_duplicate")}
     scale = {}
     for docs in (250_000, 1_000_000):  # the clustering alone, on signatures without texts
         measured("synth", work, f"synth_{docs}")
-        scale[docs] = measured("cluster", work, f"synth_{docs}")
+        scale[docs] = measured("cluster_estimate", work, f"synth_{docs}")
         log(f"clustering {docs:,} synthetic signatures: {scale[docs]}")
     grow = scale[1_000_000]["peak_rss_mb"] - scale[250_000]["peak_rss_mb"]
     out["cluster_at_scale"] = {f"{k:,}": v for k, v in scale.items()} | {
@@ -437,7 +485,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=100_000, help="documents of the end-to-end run")
     parser.add_argument("--speed-mb", type=float, default=1.5, help="MB of documents the four signers all run on")
     parser.add_argument("--seed", type=int, default=0, help="seed of the edits and of the synthetic corpus")
-    phases = ["baseline", "sign", "cluster", "filter", "cli", "synth"]
+    phases = ["baseline", "sign", "candidates", "shingles", "cluster", "cluster_estimate", "filter", "cli", "synth"]
     parser.add_argument("--phase", choices=phases, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--inputs", help=argparse.SUPPRESS)
@@ -451,7 +499,8 @@ def main() -> None:
     results: dict = {"labelled_set": {"documents": len(texts), "mb": round(mb, 2), **counts}}
     thresholds = sorted({args.threshold, 0.7, 0.8, 0.9})
     results["quality"] = quality(texts, thresholds, counts["reuters"], args.threshold)
-    results["quality_headline"] = {"threshold": args.threshold, **results["quality"][str(args.threshold)]}
+    headline = results["quality"][str(args.threshold)]["exact"]  # the defaults: 112 permutations, exact verification
+    results["quality_headline"] = {"threshold": args.threshold, "num_perm": 112, "verify": "exact", **headline}
     with tempfile.TemporaryDirectory() as tmp:
         results["speed"] = speed(texts, Path(tmp), args.speed_mb)
     with tempfile.TemporaryDirectory() as tmp:

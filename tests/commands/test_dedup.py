@@ -3,9 +3,10 @@ import json
 
 import polars as pl
 import pytest
-from dedup.dedup_texts import TEXTS, edit
+from dedup.dedup_texts import OVERESTIMATED, TEXTS, UNDERESTIMATED, edit, replaced
 
 from fonderie.commands import dedup
+from fonderie.dedup.minhash import LSH_WEIGHTS
 
 
 def run(*argv: str) -> int:
@@ -70,9 +71,9 @@ def test_bad_record_is_named_by_its_line(tmp_path, capsys, line, message):
 def test_threshold_num_perm_and_bands(tmp_path, capsys):
     src = write_jsonl(tmp_path / "in.jsonl", [{"id": i, "text": t} for i, t in enumerate(TEXTS)])
     assert run(src, "-o", str(tmp_path / "o.jsonl"), "--num-perm", "128", "--bands", "16") == 0
-    assert "(threshold 0.71, 16 bands x 8 rows)" in capsys.readouterr().out
+    assert "(threshold 0.71, 16 bands x 8 rows, exact verification)" in capsys.readouterr().out
     assert run(src, "-o", str(tmp_path / "o.jsonl"), "--threshold", "0.9", "--bands", "10") == 0
-    assert "(threshold 0.90, 10 bands x 11 rows)" in capsys.readouterr().out
+    assert "(threshold 0.90, 10 bands x 11 rows, exact verification)" in capsys.readouterr().out
     assert run(src, "-o", str(tmp_path / "o.jsonl"), "--bands", "200") == 2
     assert "bands=200" in capsys.readouterr().err
 
@@ -80,6 +81,30 @@ def test_threshold_num_perm_and_bands(tmp_path, capsys):
 def test_threshold_alone_uses_datasketchs_bands(tmp_path, capsys):
     datasketch = pytest.importorskip("datasketch")
     src = write_jsonl(tmp_path / "in.jsonl", [{"id": i, "text": t} for i, t in enumerate(TEXTS)])
-    assert run(src, "-o", str(tmp_path / "o.jsonl"), "--threshold", "0.8") == 0
-    lsh = datasketch.MinHashLSH(threshold=0.8, num_perm=112, weights=(0.1, 0.9))  # pairs are verified
-    assert f"{lsh.b} bands x {lsh.r} rows" in capsys.readouterr().out
+    for verify in ("exact", "estimate", "none"):
+        assert run(src, "-o", str(tmp_path / "o.jsonl"), "--threshold", "0.8", "--verify", verify) == 0
+        lsh = datasketch.MinHashLSH(threshold=0.8, num_perm=112, weights=LSH_WEIGHTS[verify])
+        assert f"{lsh.b} bands x {lsh.r} rows, {verify} verification" in capsys.readouterr().out
+    assert (lsh.b, lsh.r) == (9, 12)  # unverified: datasketch's own default weights
+
+
+@pytest.mark.parametrize("verify", ["exact", "estimate"])
+def test_verify_exact_or_estimate(tmp_path, capsys, verify):
+    """The copies' Jaccard with the original: 0.759 (estimated 0.857) and 0.802 (estimated 0.750)."""
+    texts = [*replaced(OVERESTIMATED), replaced(UNDERESTIMATED)[1]]
+    src = write_jsonl(tmp_path / "in.jsonl", [{"id": i, "text": t} for i, t in enumerate(texts)])
+    out = tmp_path / "out.jsonl"
+    args = ["-o", str(out), "--threshold", "0.8", "--bands", "56", "--verify", verify]  # every pair is a candidate
+    assert run(src, *args, "--clusters", str(tmp_path / "c.parquet")) == 0
+    duplicate_of = [json.loads(line)["duplicate_of"] for line in out.read_text().splitlines()]
+    assert duplicate_of == ([None, None, 0] if verify == "exact" else [None, 0, None])
+    if verify == "exact":
+        table = pl.read_parquet(tmp_path / "c.parquet")
+        assert table["jaccard"][1] == pytest.approx(0.802, abs=1e-3)  # exact, not the estimate
+
+
+def test_verify_must_be_a_mode(tmp_path, capsys):
+    src = write_jsonl(tmp_path / "in.jsonl", [{"id": 1, "text": "t"}])
+    with pytest.raises(SystemExit):
+        run(src, "-o", str(tmp_path / "o.jsonl"), "--verify", "fast")
+    assert "invalid choice: 'fast'" in capsys.readouterr().err

@@ -52,3 +52,17 @@ def unique_words(n: int, seed: int = 0) -> list[str]:
     while len(out) < n:
         out.add("".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(7)))
     return sorted(out)
+
+
+# words of a copy replaced so that the estimated Jaccard (112 permutations, seed 1) is on the wrong side of 0.8:
+# true 0.759 but estimated 0.857, and true 0.802 but estimated 0.750 (`replaced` says how the texts are made)
+OVERESTIMATED, UNDERESTIMATED = (47, 64, 75, 127), (18, 56, 57, 133)
+
+
+def replaced(positions: tuple[int, ...]) -> list[str]:
+    """A text of 150 distinct words, and a copy with the words at `positions` replaced by others."""
+    words = unique_words(400)
+    copy = words[:150]
+    for p in positions:
+        copy[p] = words[200 + p]
+    return [" ".join(words[:150]), " ".join(copy)]

@@ -8,12 +8,14 @@ from fonderie.dedup.clusters import (
     EXACT_DUPLICATE,
     KEPT,
     NEAR_DUPLICATE,
+    candidate_pairs,
     clusters_table,
     connected_components,
     find_clusters,
     keep_order,
 )
-from fonderie.dedup.exact import exact_hash, hashes_to_array
+from fonderie.dedup.exact import exact_hash, exact_representatives, hashes_to_array
+from fonderie.dedup.jaccard import SignatureJaccard
 from fonderie.dedup.lsh import band_keys, has_shingles
 from fonderie.dedup.minhash import MinhashConfig, MinHasher
 from fonderie.dedup.normalize import shingles
@@ -79,9 +81,13 @@ def handcrafted():
     sigs = MinHasher(config).signatures(texts)
     keys = band_keys(sigs, config.bands, config.rows)
     docs = np.flatnonzero(has_shingles(sigs))
-    bands = [(keys[docs, b], docs) for b in range(config.bands)]
-    exact = hashes_to_array([exact_hash(t) for t in texts])
-    return texts, sigs, find_clusters(len(texts), exact, bands, lambda i: sigs[i], threshold=0.7)
+    rep = exact_representatives(hashes_to_array([exact_hash(t) for t in texts]))
+    a, b = candidate_pairs(rep, [(keys[docs, band], docs) for band in range(config.bands)])
+    return texts, sigs, find_clusters(len(texts), rep, a, b, estimate(sigs), threshold=0.7)
+
+
+def estimate(sigs):
+    return lambda docs: SignatureJaccard(docs, sigs[docs])
 
 
 def test_near_duplicate_clusters_on_a_set_of_known_jaccard(handcrafted):
@@ -99,12 +105,12 @@ def test_near_duplicate_clusters_on_a_set_of_known_jaccard(handcrafted):
 def test_verification_drops_pairs_below_the_threshold(handcrafted):
     texts, sigs, _ = handcrafted
     docs = np.arange(len(texts))[has_shingles(sigs)]
-    everything = [(np.zeros(len(docs), dtype=np.uint64), docs)]  # one bucket holding every document
-    strict = find_clusters(len(texts), None, everything, lambda i: sigs[i], threshold=0.7)
+    a, b = candidate_pairs(None, [(np.zeros(len(docs), dtype=np.uint64), docs)])  # one bucket: every document
+    strict = find_clusters(len(texts), None, a, b, estimate(sigs), threshold=0.7)
     assert strict.candidate_pairs == 15  # the 6 documents with words, all paired
     assert strict.verified_pairs == 6  # the pairs among 0, 1, 2, 7
     assert strict.root.tolist() == [0, 0, 0, 3, 4, 5, 6, 0]
-    loose = find_clusters(len(texts), None, everything, lambda i: sigs[i], threshold=None)
+    loose = find_clusters(len(texts), None, a, b, estimate(sigs), threshold=None)
     assert set(loose.root[docs].tolist()) == {0}  # without verification, one bucket is one cluster
 
 

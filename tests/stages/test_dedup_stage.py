@@ -1,10 +1,13 @@
-"""The dedup stage in a pipeline: planted duplicates found across inputs, same kept rows with 1 task or 4."""
+"""The dedup stage in a pipeline: planted duplicates found across inputs, same kept rows with 1 task or 4, pairs
+verified by exact Jaccard (the default) or by the signatures' estimate."""
 
 import json
+import re
 from pathlib import Path
 
 import polars as pl
 import pytest
+from dedup.dedup_texts import OVERESTIMATED, UNDERESTIMATED, replaced
 from helpers import excluded, rows, run
 
 from fonderie.config import ConfigError
@@ -71,6 +74,45 @@ def test_same_kept_rows_with_one_task_or_four(tmp_path):
     assert pl.read_parquet(one / "dedup" / "clusters.parquet").equals(
         pl.read_parquet(four / "dedup" / "clusters.parquet")
     )
+    summary = json.loads((four / "dedup" / "clusters.json").read_text())
+    assert summary["verify"] == "exact" and summary["near_duplicate"] == 1  # exact verification is the default
+    assert len(list((four / "dedup" / "shingles").glob("*.parquet"))) == 4  # the shingles phase ran with 4 tasks
+
+
+def _near_threshold(tmp_path: Path) -> Path:
+    """A text and two copies: true Jaccard 0.759 (estimated 0.857) and 0.802 (estimated 0.750)."""
+    data = tmp_path / "near"
+    data.mkdir()
+    texts = [*replaced(OVERESTIMATED), replaced(UNDERESTIMATED)[1]]
+    (data / "a.jsonl").write_text("".join(json.dumps({"text": t}) + "\n" for t in texts[:2]))
+    (data / "b.jsonl").write_text(json.dumps({"text": texts[2]}) + "\n")
+    return data
+
+
+@pytest.mark.parametrize(
+    ("verify", "dropped"),
+    [("exact", ["b/b.jsonl#0"]), ("estimate", ["a/a.jsonl#1"]), ("none", ["a/a.jsonl#1", "b/b.jsonl#0"])],
+)
+def test_verification_by_exact_jaccard_or_estimate_or_none(tmp_path, verify, dropped):
+    data = _near_threshold(tmp_path)
+    for tasks in (1, 4):  # 56 bands of 2 rows: every pair of these is an LSH candidate
+        _, f = run(
+            _pipeline(tmp_path, data, f"{verify}{tasks}", tasks, f", threshold: 0.8, bands: 56, verify: {verify}")
+        )
+        assert f["kept"] == 3 - len(dropped) and f["dropped"] == {"near_duplicate": len(dropped)}
+        stage = tmp_path / f"{verify}{tasks}" / "02_dedup"
+        assert excluded(stage)["id"].to_list() == dropped
+        assert (stage / "dedup" / "shingles").exists() == (verify == "exact")  # the phases exact verification adds
+        assert json.loads((stage / "dedup" / "clusters.json").read_text())["verify"] == verify
+    clusters = [pl.read_parquet(tmp_path / f"{verify}{k}" / "02_dedup" / "dedup" / "clusters.parquet") for k in (1, 4)]
+    assert clusters[0].equals(clusters[1])
+
+
+@pytest.mark.parametrize("value", ["maybe", "true"])
+def test_verify_must_be_a_mode(tmp_path, value):
+    data = _write(tmp_path)
+    with pytest.raises(ConfigError, match=re.escape("'exact', 'estimate' or 'none'")):
+        run(_pipeline(tmp_path, data, "x", 1, f", verify: {value}"))
 
 
 def test_nothing_to_do_is_a_config_error(tmp_path):

@@ -3,12 +3,16 @@
 Each output line is the input record, in input order, plus `cluster_id` (the `id` of the cluster's kept document:
 the same for all members, the record's own id when it is unique) and `duplicate_of` (that id for the documents a
 dedup would drop, null for kept ones). A cluster keeps its first document in input order; exact duplicates (equal
-after NFKC and whitespace collapsing) share a cluster too. The input is read twice (signatures, then output); in
-between, memory holds per document its id and ~4 * num_perm + 8 * bands + 16 bytes, never the texts.
+after NFKC and whitespace collapsing) share a cluster too. Candidate pairs are verified by the exact Jaccard of
+their shingle sets (`--verify exact`, the default), by the signatures' estimate, or not at all. The input is read
+twice (signatures, then output), three times under exact verification (the texts of the documents in a candidate
+pair, in between); memory holds per document its id and ~4 * num_perm + 8 * bands + 16 bytes, plus 8 bytes per
+distinct shingle of each document in a candidate pair under exact verification, never the texts.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -26,21 +30,32 @@ def register(sub) -> None:
         "--threshold",
         type=float,
         help="Jaccard similarity (word 5-grams) from which documents are near duplicates; bands and rows then "
-        "follow from it as datasketch's MinHashLSH chooses them (default: 14 bands x 8 rows, i.e. ~0.72)",
+        "follow from it as datasketch's MinHashLSH chooses them for --verify (default: 14 bands x 8 rows, i.e. "
+        "~0.72)",
     )
     p.add_argument("--num-perm", type=int, default=112, help="MinHash permutations per signature (default: 112)")
     p.add_argument("--bands", type=int, help="LSH bands; rows = num_perm // bands (default: 14, or from --threshold)")
+    p.add_argument(
+        "--verify",
+        choices=["exact", "estimate", "none"],
+        default="exact",
+        help="how candidate pairs are checked against the threshold: exact Jaccard of their shingles (reads the "
+        "documents in a pair once more), the signatures' estimate, or not at all (default: exact)",
+    )
     p.add_argument("--clusters", metavar="PARQUET", help="also write the clusters table (who matched whom) there")
     p.set_defaults(func=main)
 
 
 def config_from_args(args):
-    from fonderie.dedup.minhash import MinhashConfig
+    from fonderie.dedup.minhash import LSH_WEIGHTS, MinhashConfig
 
+    verify = args.verify != "none"
     if args.threshold is not None:
-        return MinhashConfig.from_threshold(args.threshold, args.num_perm, bands=args.bands)
+        weights = LSH_WEIGHTS[args.verify]
+        return MinhashConfig.from_threshold(args.threshold, args.num_perm, args.bands, weights, verify=verify)
     bands = args.bands or 14
-    return MinhashConfig(num_perm=args.num_perm, bands=bands, rows=args.num_perm // bands if bands > 0 else 0)
+    rows = args.num_perm // bands if bands > 0 else 0
+    return MinhashConfig(num_perm=args.num_perm, bands=bands, rows=rows, verify=verify)
 
 
 def _records(path: str, bar):
@@ -66,7 +81,21 @@ def _records(path: str, bar):
             yield lineno, record
 
 
-def dedup_jsonl(input_path: str, output_path: str, config, clusters_path: str | None = None) -> dict:
+def _texts(path: str, wanted, size: int):
+    """The texts of the records numbered `wanted` (sorted), read again from `path`."""
+    from tqdm import tqdm
+
+    with tqdm(total=size, unit="B", unit_scale=True, desc="shingles", file=sys.stderr, delay=2) as bar:
+        k = 0
+        for i, (_, record) in enumerate(_records(path, bar)):
+            if k < len(wanted) and wanted[k] == i:
+                yield record["text"]
+                k += 1
+
+
+def dedup_jsonl(
+    input_path: str, output_path: str, config, clusters_path: str | None = None, verify: str = "exact"
+) -> dict:
     """Annotates `input_path` into `output_path`; returns the counts. Raises ValueError naming a bad line."""
     import numpy as np
     from tqdm import tqdm
@@ -103,7 +132,8 @@ def dedup_jsonl(input_path: str, output_path: str, config, clusters_path: str | 
     signatures[len(ids) - len(batch) : len(ids)] = hasher.signatures(batch)
     exact[len(ids) - len(batch) : len(ids)] = hashes_to_array([exact_hash(t) for t in batch])
     del first_line
-    clusters = cluster_signatures(signatures[: len(ids)], exact[: len(ids)], config)
+    texts = functools.partial(_texts, input_path, size=size)
+    clusters = cluster_signatures(signatures[: len(ids)], exact[: len(ids)], config, verify, texts)
     del signatures, exact
 
     root = clusters.root
@@ -131,7 +161,7 @@ def dedup_jsonl(input_path: str, output_path: str, config, clusters_path: str | 
 def main(args) -> int:
     try:
         config = config_from_args(args)
-        counts = dedup_jsonl(args.input, args.output, config, args.clusters)
+        counts = dedup_jsonl(args.input, args.output, config, args.clusters, args.verify)
     except (ValueError, ImportError) as e:
         print(f"fonderie: {e}", file=sys.stderr)
         return 2
@@ -139,6 +169,6 @@ def main(args) -> int:
         f"{args.output}: {counts['documents']:,} documents, {counts['kept']:,} kept; "
         f"{counts['exact_duplicate']:,} exact and {counts['near_duplicate']:,} near duplicates "
         f"in {counts['clusters']:,} clusters (threshold {config.jaccard_threshold:.2f}, "
-        f"{config.bands} bands x {config.rows} rows)"
+        f"{config.bands} bands x {config.rows} rows, {args.verify} verification)"
     )
     return 0

@@ -1,12 +1,14 @@
 """Deduplication: exact (hash of normalized text) and near (MinHash LSH over word 5-grams), datasketch-compatible.
 
 Modules, in the order data flows through them:
-    normalize  the two text normalizations (exact; near: NFKC, lowercase, digits, French elisions) and shingles
-    exact      128-bit hashes of exactly-normalized text, and each group's first copy
-    minhash    vectorized MinHash signatures equal to datasketch's; MinhashConfig; bands and rows from a threshold
-    lsh        band keys and candidate pairs
-    clusters   verification, union-find, the keep rule and the clusters table
-    files      the Parquet files the datatrove phases (fonderie.steps.dedup) hand each other
+    normalize       the two text normalizations (exact; near: NFKC, lowercase, digits, French elisions) and shingles
+    exact           128-bit hashes of exactly-normalized text, and each group's first copy
+    minhash         vectorized MinHash signatures equal to datasketch's; MinhashConfig; bands and rows from a threshold
+    lsh             band keys and candidate pairs
+    jaccard         verification of candidate pairs: exact (shingle sets) or estimated (signatures) Jaccard
+    clusters        candidate pairs, union-find, the keep rule and the clusters table
+    files           the Parquet files the datatrove phases (fonderie.steps.dedup) hand each other
+    document_index  those files' documents numbered in keep order, for the clustering phases
 
 `find_duplicates` runs all of it in memory on a list of texts; `fonderie dedup` does it on a JSONL file, and the
 steps in fonderie.steps.dedup split it into phases that run as parallel datatrove tasks.
@@ -14,29 +16,61 @@ steps in fonderie.steps.dedup split it into phases that run as parallel datatrov
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 import numpy as np
 
-from fonderie.dedup.clusters import Clusters, find_clusters
-from fonderie.dedup.exact import exact_hash, hashes_to_array
+from fonderie.dedup.clusters import Clusters, candidate_pairs, find_clusters
+from fonderie.dedup.exact import exact_hash, exact_representatives, hashes_to_array
+from fonderie.dedup.jaccard import VERIFY_MODES, ShingleJaccard, SignatureJaccard, check_verify, shingle_sets
 from fonderie.dedup.lsh import band_keys, has_shingles
 from fonderie.dedup.minhash import MinhashConfig, MinHasher
 
-__all__ = ["Clusters", "MinhashConfig", "cluster_signatures", "find_duplicates"]
+__all__ = ["VERIFY_MODES", "Clusters", "MinhashConfig", "cluster_signatures", "find_duplicates"]
 
 
-def cluster_signatures(signatures: np.ndarray, exact: np.ndarray | None, config: MinhashConfig) -> Clusters:
-    """Clusters of documents given in keep order, from their (n, num_perm) signatures and (n, 2) exact hashes."""
+def cluster_signatures(
+    signatures: np.ndarray,
+    exact: np.ndarray | None,
+    config: MinhashConfig,
+    verify: str | None = None,
+    texts: Callable[[np.ndarray], Iterable[str]] | None = None,
+) -> Clusters:
+    """Clusters of documents given in keep order, from their (n, num_perm) signatures and (n, 2) exact hashes.
+
+    `verify` is how candidate pairs are checked against `config.jaccard_threshold` (fonderie.dedup.jaccard):
+    "exact" needs `texts` (sorted document numbers -> their texts, in that order: only the documents in a candidate
+    pair are asked for); None: "estimate" when `config.verify`, else "none".
+    """
+    verify = check_verify(verify or ("estimate" if config.verify else "none"))
+    if verify == "exact" and texts is None:
+        raise ValueError("verify='exact' needs the texts of the documents in candidate pairs (`texts`)")
     keys = band_keys(signatures, config.bands, config.rows)
     docs = np.flatnonzero(has_shingles(signatures))
-    bands = ((keys[docs, b], docs) for b in range(config.bands))
-    threshold = config.jaccard_threshold if config.verify else None
-    return find_clusters(len(signatures), exact, bands, signatures.__getitem__, threshold)
+    rep = exact_representatives(exact) if exact is not None else None
+    a, b = candidate_pairs(rep, ((keys[docs, band], docs) for band in range(config.bands)))
+    del keys
+
+    def load(involved: np.ndarray):
+        if verify == "exact":
+            return ShingleJaccard(involved, *shingle_sets(texts(involved), config.ngram))
+        return SignatureJaccard(involved, signatures[involved])
+
+    threshold = None if verify == "none" else config.jaccard_threshold
+    return find_clusters(len(signatures), rep, a, b, load, threshold)
 
 
-def find_duplicates(texts: list[str], config: MinhashConfig | None = None, batch_size: int = 1000) -> Clusters:
-    """Exact and near-duplicate clusters of `texts`; each cluster keeps its first text (smallest index)."""
+def find_duplicates(
+    texts: list[str], config: MinhashConfig | None = None, batch_size: int = 1000, verify: str | None = None
+) -> Clusters:
+    """Exact and near-duplicate clusters of `texts`; each cluster keeps its first text (smallest index).
+
+    `verify`: "exact", "estimate" or "none" (fonderie.dedup.jaccard); None: "exact" when `config.verify`, else "none".
+    """
     config = config or MinhashConfig()
+    verify = verify or ("exact" if config.verify else "none")
     hasher = MinHasher(config)
     parts = [hasher.signatures(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)]
     signatures = np.concatenate(parts) if parts else np.zeros((0, config.num_perm), dtype=np.uint32)
-    return cluster_signatures(signatures, hashes_to_array([exact_hash(t) for t in texts]), config)
+    exact = hashes_to_array([exact_hash(t) for t in texts])
+    return cluster_signatures(signatures, exact, config, verify, lambda docs: (texts[i] for i in docs))

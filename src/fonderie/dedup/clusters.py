@@ -4,8 +4,9 @@ Documents are numbered 0..n-1 in keep order: the caller sorts them so that a sma
 (`keep_order`: source priority, then file, then record position). Then:
 
 1. exact duplicates link every copy to its group's first document (`fonderie.dedup.exact`);
-2. LSH candidate pairs among those first copies are verified: a pair whose estimated Jaccard (equal values over
-   all `num_perm` of the signature) is below the threshold is not a link;
+2. LSH candidate pairs among those first copies (`candidate_pairs`) are verified: a pair whose Jaccard is below
+   the threshold is not a link. That Jaccard is exact (shingle sets) or estimated (signatures), see
+   `fonderie.dedup.jaccard`;
 3. connected components of all links (union-find, below) are the clusters, and each keeps its smallest index.
 
 A dropped document is an `exact_duplicate` when its text equals the kept one's (same exact hash), otherwise a
@@ -26,9 +27,11 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from fonderie.dedup.exact import exact_representatives
 from fonderie.dedup.lsh import bucket_pairs, unique_pairs
-from fonderie.dedup.minhash import estimated_jaccard
+
+# sorted document numbers -> a function of pairs (a, b) of those documents -> their Jaccard, float32
+PairJaccard = Callable[[np.ndarray, np.ndarray], np.ndarray]
+JaccardLoader = Callable[[np.ndarray], PairJaccard]
 
 KEPT, EXACT_DUPLICATE, NEAR_DUPLICATE = 0, 1, 2
 REASONS = {EXACT_DUPLICATE: "exact_duplicate", NEAR_DUPLICATE: "near_duplicate"}
@@ -39,9 +42,11 @@ CLUSTERS_SCHEMA = pa.schema(
         pa.field("cluster_size", pa.int64(), nullable=False),
         pa.field("duplicate_of", pa.string()),  # = cluster_id for dropped documents, null for the kept one
         pa.field("reason", pa.string()),  # exact_duplicate | near_duplicate, null for the kept one
-        pa.field("jaccard", pa.float32()),  # estimated Jaccard with the kept document (1 for exact copies)
+        # Jaccard with the kept document (1 for exact copies): exact (shingle sets) under verify="exact", else
+        # estimated from the signatures (`verify` is in clusters.json)
+        pa.field("jaccard", pa.float32()),
         pa.field("matched_with", pa.string()),  # the member it is most similar to among its direct links
-        pa.field("matched_jaccard", pa.float32()),  # their estimated Jaccard
+        pa.field("matched_jaccard", pa.float32()),  # their Jaccard, exact or estimated as `jaccard`
     ]
 )
 
@@ -72,19 +77,11 @@ class Clusters:
     root: np.ndarray  # (n,) int64: the kept document of its cluster (itself when kept)
     reason: np.ndarray  # (n,) int8: KEPT, EXACT_DUPLICATE or NEAR_DUPLICATE
     size: np.ndarray  # (n,) int64: documents in its cluster
-    jaccard: np.ndarray  # (n,) float32: estimated Jaccard with the kept document; NaN for kept ones
+    jaccard: np.ndarray  # (n,) float32: Jaccard with the kept document; NaN for kept ones
     match: np.ndarray  # (n,) int64: its most similar direct link (-1: none)
-    match_jaccard: np.ndarray  # (n,) float32: estimated Jaccard of that link; NaN without one
+    match_jaccard: np.ndarray  # (n,) float32: Jaccard of that link; NaN without one
     candidate_pairs: int  # pairs found by LSH among the first copies of exact groups
     verified_pairs: int  # of which passed verification (all of them without it)
-
-
-def _pair_jaccard(signatures: np.ndarray, x: np.ndarray, y: np.ndarray, step: int = 4096) -> np.ndarray:
-    """Estimated Jaccard of the signature pairs (x[i], y[i]), `step` pairs at a time (two (step, num_perm) copies)."""
-    parts = [
-        estimated_jaccard(signatures[x[i : i + step]], signatures[y[i : i + step]]) for i in range(0, len(x), step)
-    ]
-    return np.concatenate([np.zeros(0), *parts]).astype(np.float32)
 
 
 def _best_links(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -96,38 +93,53 @@ def _best_links(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray) ->
     return match, match_j
 
 
+def candidate_pairs(
+    rep: np.ndarray | None, bands: Iterable[tuple[np.ndarray, np.ndarray]], all_pairs_limit: int = 50
+) -> tuple[np.ndarray, np.ndarray]:
+    """LSH candidate pairs (a < b, sorted, each once) among the first copies of exact groups.
+
+    Args:
+        rep: each document's exact representative (`exact_representatives`), or None when there are no exact hashes
+        bands: per LSH band, (keys, documents): the band key of each document that has shingles
+        all_pairs_limit: buckets up to this size give all their pairs (see `fonderie.dedup.lsh`)
+    """
+    found_a, found_b = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    for keys, docs in bands:
+        if rep is not None:
+            first_copy = rep[docs] == docs  # later exact copies follow their first one
+            keys, docs = keys[first_copy], docs[first_copy]
+        a, b = bucket_pairs(keys, docs, all_pairs_limit)
+        found_a.append(a)
+        found_b.append(b)
+    return unique_pairs(np.concatenate(found_a), np.concatenate(found_b))
+
+
 def find_clusters(
     n: int,
-    exact: np.ndarray | None = None,
-    bands: Iterable[tuple[np.ndarray, np.ndarray]] = (),
-    load_signatures: Callable[[np.ndarray], np.ndarray] | None = None,
+    rep: np.ndarray | None = None,
+    a: np.ndarray = (),
+    b: np.ndarray = (),
+    load_jaccard: JaccardLoader | None = None,
     threshold: float | None = None,
-    all_pairs_limit: int = 50,
 ) -> Clusters:
     """Clusters of n documents numbered in keep order.
 
     Args:
         n: number of documents
-        exact: (n, 2) uint64 exact hashes, or None to skip exact duplicates
-        bands: per LSH band, (keys, documents): the band key of each document that has shingles
-        load_signatures: sorted document indices -> their (k, num_perm) signatures (for verification, Jaccard)
-        threshold: candidate pairs with a lower estimated Jaccard are not links; None keeps every pair
-        all_pairs_limit: buckets up to this size give all their pairs (see `fonderie.dedup.lsh`)
+        rep: each document's exact representative (`exact_representatives`), or None to skip exact duplicates
+        a, b: the candidate pairs (`candidate_pairs`)
+        load_jaccard: the documents of the pairs (sorted) -> their Jaccard function (`fonderie.dedup.jaccard`);
+            None leaves the Jaccard columns empty (NaN) and keeps every pair
+        threshold: candidate pairs of a lower Jaccard are not links; None keeps every pair
     """
-    rep = exact_representatives(exact) if exact is not None else np.arange(n, dtype=np.int64)
-    found_a, found_b = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
-    for keys, docs in bands:
-        first_copy = rep[docs] == docs  # later exact copies follow their first one
-        a, b = bucket_pairs(keys[first_copy], docs[first_copy], all_pairs_limit)
-        found_a.append(a)
-        found_b.append(b)
-    a, b = unique_pairs(np.concatenate(found_a), np.concatenate(found_b))
+    rep = np.arange(n, dtype=np.int64) if rep is None else rep
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
     candidates = len(a)
-    pair_j = np.ones(len(a), dtype=np.float32)
-    involved, signatures = np.unique(np.concatenate([a, b])), None
-    if load_signatures is not None and len(a):
-        signatures = load_signatures(involved)
-        pair_j = _pair_jaccard(signatures, np.searchsorted(involved, a), np.searchsorted(involved, b))
+    pair_j = np.full(len(a), np.nan, dtype=np.float32)
+    jaccard_of = None
+    if load_jaccard is not None and len(a):
+        jaccard_of = load_jaccard(np.unique(np.concatenate([a, b])))
+        pair_j = jaccard_of(a, b)
         if threshold is not None:
             ok = pair_j >= threshold
             a, b, pair_j = a[ok], b[ok], pair_j[ok]
@@ -137,10 +149,8 @@ def find_clusters(
     reason = np.where(root == index, KEPT, np.where(rep == root, EXACT_DUPLICATE, NEAR_DUPLICATE)).astype(np.int8)
     jaccard = np.where(reason == EXACT_DUPLICATE, 1.0, np.nan).astype(np.float32)
     near = np.flatnonzero(reason == NEAR_DUPLICATE)
-    if near.size and signatures is not None:  # a near duplicate's first copy and its kept document had pairs
-        jaccard[near] = _pair_jaccard(
-            signatures, np.searchsorted(involved, rep[near]), np.searchsorted(involved, root[near])
-        )
+    if near.size and jaccard_of is not None:  # a near duplicate's first copy and its kept document had pairs
+        jaccard[near] = jaccard_of(rep[near], root[near])
     ones = np.ones(len(copies), dtype=np.float32)
     match, match_j = _best_links(
         n,

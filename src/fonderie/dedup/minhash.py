@@ -9,7 +9,8 @@ Shingle hash functions (`MinhashConfig.hashfunc`):
 - `poly32` (default): a 64-bit polynomial hash of the shingle's code points (base `POLY_BASE`, mod 2**64), its
   length mixed in, finished with MurmurHash3's 64-bit finalizer; the high 32 bits. It is computable for all
   shingles of a batch at once: word hashes come from prefix sums over code points, shingle hashes from prefix sums
-  over words. `poly_hash32` is the same function on one shingle's UTF-8 bytes, to pass to datasketch.
+  over words. `poly_hash32` is the same function on one shingle's UTF-8 bytes, to pass to datasketch. Its whole
+  64 bits (`poly_shingle_hashes64`) identify shingles for exact Jaccard.
 - `sha1`: datasketch's default `sha1_hash32`, one Python call per shingle (about 10x slower than `poly32`).
 
 How fast: the cost is an NFKC check (C), a few numpy passes per character, a few per shingle, then one
@@ -36,6 +37,12 @@ MAX_HASH = (1 << 32) - 1  # the value of an empty signature (no shingle), as in 
 _MERSENNE = np.uint64((1 << 61) - 1)
 _U64 = np.uint64
 _CHUNK = 1 << 17  # shingles hashed per pass (the power tables grow to the characters they span)
+# (false positive, false negative) weights that choose bands and rows for a threshold (`from_threshold`), per way
+# candidate pairs are verified (fonderie.dedup.jaccard): the cheaper a false positive, the more bands of fewer rows.
+# Under exact verification a false positive costs one intersection of two shingle sets and can never become a
+# link; at 0.8 and 112 permutations (0.05, 0.95) picks 14 x 8 instead of 12 x 9, and the true pairs that LSH never
+# pairs drop from 3.2% to 1.0% of them (benchmarks/dedup.py, pairwise recall 0.959 -> 0.983)
+LSH_WEIGHTS = {"exact": (0.05, 0.95), "estimate": (0.1, 0.9), "none": (0.5, 0.5)}
 
 
 def _fmix64_int(h: int) -> int:
@@ -105,7 +112,15 @@ def _word_hashes(batch: CodeBatch, w0: int, w1: int) -> np.ndarray:
 
 
 def poly_shingle_hashes(batch: CodeBatch, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """(hashes, offsets): `poly_hash32` of every shingle of every text; text d owns hashes[offsets[d]:offsets[d+1]].
+    """(hashes, offsets): `poly_hash32` of every shingle of every text; text d owns hashes[offsets[d]:offsets[d+1]]."""
+    hashes, offsets = poly_shingle_hashes64(batch, n)
+    return (hashes >> _U64(32)).astype(np.uint32), offsets
+
+
+def poly_shingle_hashes64(batch: CodeBatch, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(hashes, offsets): the whole 64-bit hash of every shingle, whose high 32 bits are its `poly_hash32`; text d
+    owns hashes[offsets[d]:offsets[d+1]]. Exact verification (fonderie.dedup.jaccard) compares shingle sets by
+    these 64 bits, so two different shingles look equal with probability ~2**-64 instead of 2**-32.
 
     A shingle is the canonical string w_k + " " + ... + w_m. With C_v the position of word v in the canonical
     string of the batch (relative to the chunk), its hash is P**(b-1) * (G[m] - G[k]) + hash(w_m), where b is its
@@ -134,7 +149,7 @@ def poly_shingle_hashes(batch: CodeBatch, n: int) -> tuple[np.ndarray, np.ndarra
         h = p[end - 1] * (prefix[m] - prefix[k]) + hashes[m]
         h ^= (end - canonical[k]).astype(np.uint64) * _U64(LENGTH_MIX)
         out[s0 : s0 + len(k)] = h
-    return (_fmix64(out) >> _U64(32)).astype(np.uint32), offsets
+    return _fmix64(out), offsets
 
 
 @dataclass(frozen=True)
@@ -145,7 +160,7 @@ class MinhashConfig:
     bands: int = 14  # LSH bands: two documents are candidates when all the values of one band are equal
     rows: int = 8  # values per band; bands * rows <= num_perm (datasketch also allows leaving some unused)
     threshold: float | None = None  # Jaccard to verify pairs at; None: the S-curve's midpoint (1/bands)**(1/rows)
-    verify: bool = True  # keep only candidate pairs whose estimated Jaccard (all num_perm values) >= threshold
+    verify: bool = True  # keep only candidate pairs whose Jaccard >= threshold (exact or estimated: dedup.jaccard)
     ngram: int = 5  # words per shingle
     seed: int = 1  # seed of the permutations, as datasketch's `seed` (its default is 1)
     scheme: str = "affine32"  # datasketch's permutations: affine32 (its default since 2.0) or legacy (before 2.0)
@@ -178,13 +193,13 @@ class MinhashConfig:
         `weights` (false positive, false negative), or `num_perm // bands` rows when `bands` is given.
 
         With verification (the default), a false positive of the LSH costs one signature comparison while a false
-        negative is a duplicate missed for good, so `weights` default to (0.1, 0.9); without it, to datasketch's
-        own default (0.5, 0.5).
+        negative is a duplicate missed for good, so `weights` default to LSH_WEIGHTS["estimate"]; without it, to
+        LSH_WEIGHTS["none"] (datasketch's own default). Exact verification is the one to pass LSH_WEIGHTS["exact"].
         """
         if not 0 < threshold <= 1:
             raise ValueError(f"threshold={threshold!r} must be in (0, 1]")
         if weights is None:
-            weights = (0.1, 0.9) if kwargs.get("verify", True) else (0.5, 0.5)
+            weights = LSH_WEIGHTS["estimate" if kwargs.get("verify", True) else "none"]
         if bands is None:
             bands, rows = optimal_bands_rows(threshold, num_perm, *weights)
         else:

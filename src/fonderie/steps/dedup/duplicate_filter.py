@@ -21,8 +21,8 @@ class DuplicateFilter(BaseFilter):
     Output: the documents each cluster keeps (every document not in a cluster too).
     Drops:
         `exact_duplicate`: its text equals the kept document's after NFKC and whitespace collapsing
-        `near_duplicate`: linked to the kept document by MinHash pairs of estimated Jaccard >= the threshold
-            (directly, or through other members of the cluster)
+        `near_duplicate`: linked to the kept document by LSH candidate pairs of Jaccard >= the threshold (exact or
+            estimated: DuplicateClusterer's `verify`), directly or through other members of the cluster
     Metadata added: `dup_cluster_size` on kept documents (1 when unique); `duplicate_of` (the kept document's id)
         on dropped ones.
 
