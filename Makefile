@@ -23,6 +23,7 @@ demo: $(STAMP)
 	$(BIN)/fonderie run pipelines/sample.yaml
 	$(BIN)/fonderie status out/sample
 	$(BIN)/fonderie inspect out/sample/03_dedup
+	$(BIN)/fonderie verify out/sample/05_tokenize/tokens
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -37,7 +37,8 @@ def sample_run(tmp_path_factory):
         funnels = run(ROOT / "pipelines" / "sample.yaml", f"output={out}")
     finally:
         os.chdir(cwd)
-    return {f["name"]: (f, rows(out / f["folder"]), excluded(out / f["folder"])) for f in funnels}
+    documents = {f["name"]: (f, rows(out / f["folder"]), excluded(out / f["folder"])) for f in funnels[:3]}
+    return documents | {"tokens": (funnels[3:], out / "05_tokenize" / "tokens")}
 
 
 @pytest.fixture(scope="module")
@@ -79,9 +80,10 @@ def test_content_pages_kept_and_bad_records_dropped_with_reasons(ingested):
 
 
 def test_every_stage_accounts_for_every_document(sample_run):
-    assert list(sample_run) == ["ingest", "clean", "dedup"]
+    assert list(sample_run) == ["ingest", "clean", "dedup", "tokens"]
     previous_kept = None
-    for funnel, kept, dropped in sample_run.values():
+    for name in ("ingest", "clean", "dedup"):
+        funnel, kept, dropped = sample_run[name]
         assert funnel["read"] == funnel["kept"] + sum(funnel["dropped"].values()) == kept.height + dropped.height
         assert previous_kept is None or funnel["read"] == previous_kept
         previous_kept = funnel["kept"]
@@ -115,3 +117,15 @@ def test_planted_duplicates_are_found(sample_run):
         members = {urls.get(doc_id(m), doc_id(m)) for m in group["members"]}
         assert len(members & kept_ids) == 1 and len(members & dropped_ids) == len(members) - 1, group["id"]
     assert set(dropped["drop_reason"]) == {"exact_duplicate", "near_duplicate"}
+
+
+def test_the_deduplicated_documents_become_verified_token_shards(sample_run):
+    from fonderie.tokens.manifest import read_manifest, verify_tokens
+
+    (tokenizer, tokenize), tokens = sample_run["tokens"]
+    assert (tokenizer["name"], tokenize["name"]) == ("tokenizer", "tokenize")
+    assert tokenize["read"] == tokenize["kept"] == sample_run["dedup"][0]["kept"]
+    manifest = read_manifest(tokens)
+    assert manifest["totals"]["documents"] == tokenize["kept"]
+    errors, _ = verify_tokens(tokens)
+    assert errors == []

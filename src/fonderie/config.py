@@ -12,19 +12,29 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
+
+# the stage models live in their own module; they are part of this one's API
+from fonderie.config_stages import (  # noqa: F401
+    CleanStage,
+    DedupStage,
+    IngestStage,
+    LanguageSettings,
+    PageFurnitureSettings,
+    QualitySettings,
+    StageConfig,
+    TokenizerStage,
+    TokenizeStage,
+    _StageBase,
+    _Strict,
+)
 
 
 class ConfigError(ValueError):
     """A pipeline file or override that does not describe a valid run."""
-
-
-class _Strict(BaseModel):
-    # unknown keys are typos until proven otherwise: reject them
-    model_config = ConfigDict(extra="forbid")
 
 
 class InputConfig(_Strict):
@@ -78,80 +88,6 @@ class ExecutorConfig(_Strict):
         if v == 0:
             raise ValueError("workers must be -1 (all tasks at once) or at least 1")
         return v
-
-
-class _StageBase(_Strict):
-    name: str | None = Field(None, pattern=r"^[a-z0-9_]+$")  # folder name `NN_<name>`; defaults to `kind`
-    tasks: int | None = Field(None, ge=1)  # overrides executor.tasks for this stage
-
-    @property
-    def stage_name(self) -> str:
-        return self.name or self.kind  # type: ignore[attr-defined]
-
-
-class IngestStage(_StageBase):
-    """Reads every input into Parquet document shards (the first stage of every pipeline)."""
-
-    kind: Literal["ingest"]
-    extractor: Literal["trafilatura", "resiliparse"] = "trafilatura"  # HTML -> text for WARC responses
-    extraction_timeout: float = Field(5.0, gt=0)  # seconds per page before it is dropped as `html_extraction_timeout`
-
-
-class PageFurnitureSettings(_Strict):
-    enabled: bool = True  # remove page numbers, running heads, signature marks; rejoin hyphenated words
-    sources: list[str] | None = None  # only documents of these inputs (e.g. [books]); None: every document
-    record_spans: bool = False  # keep each removed line in a `removed_spans` column, for audit
-
-
-class LanguageSettings(_Strict):
-    enabled: bool = True  # fastText lid.176: labels `language` and `language_score` (quality filters use them)
-    languages: list[str] = []  # languages kept (lid.176 codes: fr, en, de, ...); empty: keep all, label only
-    min_score: float | dict[str, float] | None = None  # None: the calibrated default; or a score per language
-    paragraph_shares: bool = False  # per-paragraph language shares in `language_shares` (mixed documents)
-
-
-# each quality filter: true (defaults), false (off), or a mapping of its thresholds (see the filter's docstring)
-QualityFilterSetting = bool | dict[str, Any]
-
-
-class QualitySettings(_Strict):
-    default_language: str = "fr"  # stop words used when a document has no `language`
-    gopher_quality: QualityFilterSetting = True  # length, word length, symbols, stop words, capitals, mojibake
-    gopher_repetition: QualityFilterSetting = True  # repeated lines, paragraphs and n-grams
-    c4: QualityFilterSetting = True  # removes boilerplate lines; drops lorem ipsum, code, too few sentences
-    fineweb: QualityFilterSetting = True  # unpunctuated lines, short lines, duplicated characters, list-like
-
-
-class CleanStage(_StageBase):
-    """Unicode repair -> page furniture -> language ID -> quality filters, on the previous stage's documents."""
-
-    kind: Literal["clean"]
-    unicode: bool = True  # ftfy mojibake repair, NFC, control characters removed
-    page_furniture: PageFurnitureSettings = PageFurnitureSettings()
-    language: LanguageSettings = LanguageSettings()
-    quality: QualitySettings = QualitySettings()
-
-
-class DedupStage(_StageBase):
-    """Exact then MinHash near-duplicate removal across every input, in phases: signatures, then (exact verification)
-    candidates and shingles, then clusters, then filter."""
-
-    kind: Literal["dedup"]
-    exact: bool = True  # drop copies whose text is equal after NFKC and whitespace collapsing
-    near: bool = True  # drop MinHash near duplicates (word 5-grams)
-    num_perm: int = Field(112, ge=1)  # hash values per signature
-    bands: int | None = Field(None, ge=1)  # LSH bands (rows = num_perm // bands); default 14 (x 8 rows) or
-    # datasketch's choice for `threshold`
-    threshold: float | None = Field(None, gt=0, le=1)  # Jaccard at which documents are duplicates; None: the
-    # S-curve midpoint of the bands (0.72 for 14 x 8)
-    # how candidate pairs are checked against the threshold: "exact" Jaccard of their shingle sets (one more pass
-    # over the documents in a pair), the signatures' "estimate" (SD ~0.04 at 112 permutations), or "none"
-    verify: Literal["exact", "estimate", "none"] = "exact"
-    source_priority: list[str] = []  # in a cluster, documents of these sources are kept first, in this order
-
-
-# one entry per stage kind; later stages (tokenizer, tokenize, ...) join this union
-StageConfig = Annotated[IngestStage | CleanStage | DedupStage, Field(discriminator="kind")]
 
 
 class PipelineConfig(_Strict):

@@ -50,7 +50,7 @@ def _check_settings(plan: StagePlan) -> dict:
     """The stage.json of this folder, refusing to resume shards written with other settings."""
     path = Path(plan.folder, "stage.json")
     if not path.exists():
-        return {"settings": plan.settings, "runs": []}
+        return {"settings": plan.settings, "tasks": plan.tasks, "runs": []}
     meta = json.loads(path.read_text())
     if meta.get("settings") != plan.settings:
         changed = sorted(k for k in plan.settings if meta.get("settings", {}).get(k) != plan.settings[k])

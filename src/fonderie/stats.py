@@ -66,7 +66,7 @@ def funnel(folder: str | Path) -> dict:
             bytes_out += _total(step, "bytes_out")
     meta_path = folder / "stage.json"
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
-    tasks = meta.get("settings", {}).get("tasks")
+    tasks = meta.get("tasks")  # of the phase that reads the stage's documents (its folder is this one)
     done = len(list((folder / "completions").glob("*"))) if (folder / "completions").exists() else 0
     return {
         "name": folder.name.split("_", 1)[1],

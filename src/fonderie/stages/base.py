@@ -34,7 +34,7 @@ class Phase:
 
 @dataclass
 class StagePlan:
-    """One stage, ready to hand to executors: its phases run in order, the last one writes the shards."""
+    """One stage, ready to hand to executors: its phases run in order; the main one (named "") reads its documents."""
 
     dirname: str  # `NN_<name>`
     folder: str  # absolute path of OUTPUT/NN_<name>: shards, excluded/, stats, logs and completion markers
@@ -47,11 +47,16 @@ class StagePlan:
         return self.dirname.split("_", 1)[1]
 
     @property
+    def main(self) -> Phase:
+        """The phase that reads the stage's documents (and, for document stages, writes its shards)."""
+        return next(p for p in self.phases if p.name == "")
+
+    @property
     def tasks(self) -> int:
-        return self.phases[-1].tasks
+        return self.main.tasks
 
     def completed_tasks(self) -> int:
-        return self.phases[-1].completed_tasks()
+        return self.main.completed_tasks()
 
     def is_complete(self) -> bool:
         return all(p.is_complete() for p in self.phases)
@@ -94,8 +99,16 @@ def build_plans(cfg: PipelineConfig) -> list[StagePlan]:
     from fonderie.stages.clean import build_clean
     from fonderie.stages.dedup import build_dedup
     from fonderie.stages.ingest import build_ingest
+    from fonderie.stages.tokenize import build_tokenize
+    from fonderie.stages.tokenizer import build_tokenizer
 
-    builders = {"ingest": build_ingest, "clean": build_clean, "dedup": build_dedup}
+    builders = {
+        "ingest": build_ingest,
+        "clean": build_clean,
+        "dedup": build_dedup,
+        "tokenizer": build_tokenizer,
+        "tokenize": build_tokenize,
+    }
     output = absolute(cfg.output)
     plans: list[StagePlan] = []
     for stage, dirname in cfg.stage_dirs():
@@ -105,7 +118,7 @@ def build_plans(cfg: PipelineConfig) -> list[StagePlan]:
         phases, schema, inputs = builders[stage.kind](stage, cfg, folder, tasks, previous)
         settings = {
             "stage": json.loads(stage.model_dump_json(exclude={"tasks"})),
-            "tasks": tasks,
+            "tasks": [p.tasks for p in phases],  # per phase: a 1-task phase stays 1 whatever --tasks says
             "inputs": inputs,
         }
         plans.append(StagePlan(dirname, folder, phases, schema, settings))

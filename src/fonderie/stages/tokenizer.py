@@ -1,0 +1,31 @@
+"""`tokenizer`: a byte-level BPE trained on a stratified sample of the previous stage's documents (1 task).
+
+    OUTPUT/NN_tokenizer/tokenizer/   tokenizer.json, tokenizer_config.json, special_tokens_map.json, report.json
+
+The stage writes no documents: the `tokenize` stage after it reads the documents this stage sampled (those of the
+stage before it) with the tokenizer in `tokenizer/` (fonderie.stages.tokenize). Its schema is the previous
+stage's, carried forward unchanged.
+"""
+
+from __future__ import annotations
+
+from fonderie.config import PipelineConfig, TokenizerStage
+from fonderie.stages.base import Phase, StagePlan
+from fonderie.steps.tokens.tokenizer_trainer import TokenizerTrainer
+
+
+def build_tokenizer(stage: TokenizerStage, cfg: PipelineConfig, folder: str, tasks: int, previous: StagePlan | None):
+    trainer = TokenizerTrainer(
+        previous.folder,
+        folder,
+        vocab_size=stage.vocab_size,
+        sample_bytes=stage.sample_bytes,
+        balance=stage.balance,
+        heldout_fraction=stage.heldout_fraction,
+        heldout_bytes=stage.heldout_bytes,
+        min_frequency=stage.min_frequency,
+        extra_special_tokens=stage.extra_special_tokens,
+        seed=stage.seed,
+    )
+    # one task whatever `tasks` says: BPE training is one process (HF parallelizes it with threads)
+    return [Phase("", [trainer], 1, folder)], previous.schema, previous.dirname
