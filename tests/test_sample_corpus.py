@@ -129,3 +129,7 @@ def test_the_deduplicated_documents_become_verified_token_shards(sample_run):
     assert manifest["totals"]["documents"] == tokenize["kept"]
     errors, _ = verify_tokens(tokens)
     assert errors == []
+    from fonderie.stats import pipeline_status
+
+    measures = pipeline_status(tokens.parents[1])["stages"][3]["measures"]  # what `fonderie status` shows
+    assert 1.0 < measures["fertility_fr"] < 3.0 and measures["bytes_per_token_fr"] > 2.0

@@ -15,6 +15,8 @@ from pathlib import Path
 from datatrove.utils.stats import PipelineStats
 
 STAGE_DIR = re.compile(r"^\d{2}_[a-z0-9_]+$")
+# per-stage figures that are not counts, shown by `fonderie status` (the tokenizer's, per language)
+MEASURES = ("fertility_", "bytes_per_token_")
 
 
 def merged_stats(folder: str | Path) -> PipelineStats:
@@ -32,6 +34,14 @@ def write_merged_stats(folder: str | Path) -> None:
     os.replace(tmp, Path(folder, "stats.json"))
 
 
+def _value(step, label: str) -> float:
+    """A measure recorded once (by a 1-task step): its value, as written."""
+    value = step.stats[label]
+    if isinstance(value, (int, float)):
+        return float(value)
+    return float(value["total"] if isinstance(value, dict) else value.total)
+
+
 def _total(step, label: str) -> int:
     value = step.stats[label] if label in step.stats else None
     # a MetricStats once merged; as loaded from a single file, its JSON form: a number or {"total": ...}
@@ -47,6 +57,7 @@ def funnel(folder: str | Path) -> dict:
     folder = Path(folder)
     read = kept = bytes_in = bytes_out = 0
     dropped: dict[str, int] = {}
+    measures: dict[str, float] = {}
     for step in merged_stats(folder).stats:
         kind = step.name.split(":", 1)[0]
         if "READER" in kind:
@@ -64,6 +75,9 @@ def funnel(folder: str | Path) -> dict:
         elif "WRITER" in kind:
             kept += _total(step, "total")
             bytes_out += _total(step, "bytes_out")
+        for label in step.stats:
+            if label.startswith(MEASURES):
+                measures[label] = _value(step, label)
     meta_path = folder / "stage.json"
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
     tasks = meta.get("tasks")  # of the phase that reads the stage's documents (its folder is this one)
@@ -79,6 +93,7 @@ def funnel(folder: str | Path) -> dict:
         "seconds": round(sum(r.get("seconds", 0) for r in meta.get("runs", [])), 3),
         "tasks": tasks,
         "tasks_completed": done,
+        "measures": measures,
     }
 
 

@@ -39,6 +39,14 @@ def main(args) -> int:
         if s["dropped"]:
             reasons = ", ".join(f"{n:,} {r}" for r, n in s["dropped"].items())
             console.print(f"{s['folder']} dropped: {reasons}")
+        languages = sorted(k.removeprefix("fertility_") for k in s.get("measures", {}) if k.startswith("fertility_"))
+        if languages:
+            m = s["measures"]
+            figures = ", ".join(
+                f"{lang} {m[f'fertility_{lang}']:.2f} ({m.get(f'bytes_per_token_{lang}', 0):.2f} bytes/token)"
+                for lang in languages
+            )
+            console.print(f"{s['folder']} tokens per word on held-back text: {figures}")
         if s["read"] != s["kept"] + sum(s["dropped"].values()) and s["tasks_completed"] == s["tasks"]:
             console.print(f"[red]{s['folder']}: read != kept + dropped; please report this as a bug[/]")
     return 0
