@@ -33,13 +33,24 @@ def _alnum(text: str) -> int:
     return sum(c.isalnum() for c in text)
 
 
-def _parmentier_head(text: str) -> bool:
-    """First line of a page: one of the book's heads (however misread), or a short line of page-number debris."""
+def _parmentier_head(text: str, printed: str) -> bool:
+    """First line of a page: one of the book's heads (however misread), or a short line of page-number debris.
+
+    The number printed at one end of the head, misread into letters, lowers the similarity (`BoviancEn; âss` on page
+    255), so the head is also compared without its first or last word; a roman page number has no digit, so a word
+    close to the page's own numeral (`xeaviij` on page XXXVIII, `xxxx` on XXXIX) marks the line as its head too.
+    """
     if len(text) > 45:
         return False
-    key = _key(text)
-    numbered = any(any(c.isdigit() for c in w) for w in text.split()) and len(text) <= 30
-    return any(_sim(key, h) >= 0.55 for h in _HEADS) or numbered or (len(text.split()) <= 3 and len(text) <= 12)
+    words = text.split()
+    keys = {_key(text)}
+    if len(words) > 1:
+        keys |= {_key(" ".join(words[1:])), _key(" ".join(words[:-1]))}
+    numbered = any(any(c.isdigit() for c in w) for w in words) and len(text) <= 30
+    if printed and printed.isalpha():  # roman: the printer's final i is a j (`xxxviij`)
+        forms = {printed.lower(), printed.lower()[:-1] + "j"}
+        numbered = numbered or any(_sim(w.strip(".,;:—-").lower(), f) >= 0.6 for w in words for f in forms)
+    return any(_sim(k, h) >= 0.55 for k in keys for h in _HEADS) or numbered or (len(words) <= 3 and len(text) <= 12)
 
 
 def _parmentier_foot(text: str, next_first: str) -> bool:
@@ -68,7 +79,7 @@ def parmentier_pages(data: Path) -> list[tuple[list[str], set[int], dict]]:
         body = [i for i in nb if _alnum(clean[i])]
         if k >= 1 and r["printed_page"] not in (None, "001") and body:
             furniture.update(i for i in nb if i < body[0])  # debris above the head
-            if _parmentier_head(clean[body[0]]):
+            if _parmentier_head(clean[body[0]], r["printed_page"]):
                 furniture.add(body[0])
         if k >= 1 and len(body) > 2:
             nxt = pages[k + 1] if k + 1 < len(pages) else None

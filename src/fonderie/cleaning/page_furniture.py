@@ -8,9 +8,11 @@ Decisions come from the document's structure, never from one line alone: pages a
 wrote, or else a regular run of page numbers (`pages_layout`); numbers count only as a sequence that grows with
 the pages (`pages_numbers`); heads only when they come back at the same edge of nearby pages (`pages_heads`,
 `pages_inline` for pages flattened into one line); signature marks and catchwords only when the book shows several
-(`pages_marks`). A document with no page structure comes back unchanged, but for form feeds and the rejoining of
-words hyphenated at a line end (`pages_hyphen`). Lines are the input's `\n`-separated lines; a form feed starts a
-page (extractors write it at the start of a page's first line; one inside a line ends the page after that line).
+(`pages_marks`); furniture the OCR misread past matching its copies only at an edge where the book prints it, on a
+page where none was found, and only when it is no text (`pages_debris`). A document with no page structure comes
+back unchanged, but for form feeds and the rejoining of words hyphenated at a line end (`pages_hyphen`). Lines are
+the input's `\n`-separated lines; a form feed starts a page (extractors write it at the start of a page's first
+line; one inside a line ends the page after that line).
 
 Reasons of a `Removal` (one per input line that is not in the output, `line` counted from 1 in the input):
     page_number      a line that is only the page number (`12`, `- 12 -`, `Page 12`, `[12]`, `xii`, OCR `l2`)
@@ -95,7 +97,7 @@ def strip_page_furniture(
     lines = text.split("\n")
     clean = [" ".join(line.split()) for line in lines]  # form feeds and runs of spaces (`-layout` columns) go
     pages = form_feed_pages(lines, clean) or inferred_pages(clean)
-    decision = Decision(pages, clean, inline_heads)
+    decision = Decision(pages, clean, inline_heads, languages)
     removed, cuts = decision.removed, decision.cuts
     out = [line.replace("\f", "") if "\f" in line else line for line in lines]
     for i, (end, _) in cuts.items():

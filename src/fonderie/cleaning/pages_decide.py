@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from fonderie.cleaning.pages_debris import Words, edge_debris, head_debris, leader
 from fonderie.cleaning.pages_heads import (
     HeadCand,
     cluster_heads,
@@ -19,28 +20,31 @@ from fonderie.cleaning.pages_inline import LONG_LINE, match_prefix
 from fonderie.cleaning.pages_layout import SHORT_LINE, Pages, rescue, zone
 from fonderie.cleaning.pages_marks import find_marks
 from fonderie.cleaning.pages_numbers import NumberCand, fuzzy_number
-from fonderie.cleaning.pages_view import REASON, PageView, _bare, _junk, _keys, _prose, _upper_share
+from fonderie.cleaning.pages_view import REASON, PageView, _bare, _keys, _prose, _upper_share
 
 
 class Decision(PageView):
     """Furniture of one document (see PageView for what it holds)."""
 
-    def __init__(self, pages: Pages, clean: list[str], inline: str | bool):
+    def __init__(self, pages: Pages, clean: list[str], inline: str | bool, languages: tuple[str, ...] = ("fr", "en")):
         super().__init__(pages, clean)
         self.inline = inline if pages.mode != "form_feed" or inline is False else True
+        self.words = Words(clean, languages)  # counted, and its word list loaded, only if a line needs them
         if pages.mode == "none":
             return
         self._numbers()
         clusters = self._clusters()
         self.members = {c.line for m in clusters for c in m}  # each cluster decides about its own lines
+        self.headings |= self.whole_titles(clusters)
         for members in clusters:
             self._apply(members)
         self._slots(clusters)
         self._number_heads()
         if pages.breaks:
             self._heads_at_breaks(clusters)
+        edge_debris(self, clusters, self.words)
         taken = set(self.removed) | set(self.cuts)
-        self.removed.update(find_marks(pages.lines, clean, taken, 3 if self.n >= 8 else 2, self._page_ends()))
+        self.removed.update(find_marks(self._sheets(), clean, taken, 3 if self.n >= 8 else 2, self.words.known))
 
     def _numbers(self) -> None:
         for c in [*self.pages.numbers.values(), *self.pages.twins]:
@@ -78,7 +82,7 @@ class Decision(PageView):
                     if where == "top" and rank == 0 and c is not None and c.where == "inline" and c.head:
                         end = c.end if c.extra["k"] else c.extra["head_end"]
                         cands.append(HeadCand(p, i, where, head_key(c.head), end, True, odd=self.odd[p]))
-                elif len(text) <= SHORT_LINE and not _prose(text):
+                elif len(text) <= SHORT_LINE and not _prose(text) and not leader(text):
                     key, tag = head_key(text), roman_tag(text)
                     if len(key) >= 2 or tag:
                         cands.append(HeadCand(p, i, where, key, None, i in self.numbered, tag, self.odd[p]))
@@ -170,6 +174,8 @@ class Decision(PageView):
         }
         where = head["where"]
         for n, c in enumerate(sorted(members, key=lambda c: c.page)):
+            if c.line in self.headings:
+                continue
             if n == 0 and self._chapter_heading(c.line, c.numbered, head):  # a chapter has one title: the first
                 self.headings.add(c.line)
             else:
@@ -180,7 +186,7 @@ class Decision(PageView):
         upper = _upper_share([text]) >= 0.8
         seen = {c.page for c in members}
         for p in sorted(expected_pages(members, self.odd) - seen):
-            edge = [i for i in self._edges(p, where, 3) if not _junk(self.clean[i])][:1]
+            edge = self.edge_line(p, where)
             if not edge:
                 continue
             i, want = edge[0], self.pages.expected.get(p)
@@ -229,14 +235,20 @@ class Decision(PageView):
                 if self.inline is True or (_upper_share(words) >= 0.7 and len(words) <= 8 and c.head):
                     self.cuts[i] = (end, REASON["top"])
 
-    def _page_ends(self) -> list[int]:
-        """Inferred pages: lines just above a head found where an unnumbered page starts (where marks are)."""
-        ends = []
-        for i in self._break_lines():
-            if self.removed.get(i) == "running_header":
-                above = [j for j in range(max(0, i - 4), i) if self.clean[j] and j not in self.removed]
-                ends += above[-1:]
-        return ends
+    def _sheets(self) -> list[list[int]]:
+        """The pages as printed: inferred pages cut again where a head was found where an unnumbered page starts (so
+        that the line above it ends a page, where marks are, and the line under it starts one, a catchword's word)."""
+        starts = {i for i in self._break_lines() if self.removed.get(i) == "running_header"}
+        if not starts:
+            return self.pages.lines
+        sheets = []
+        for nb in self.pages.lines:
+            sheets.append([])
+            for i in nb:
+                if i in starts and sheets[-1]:
+                    sheets.append([])
+                sheets[-1].append(i)
+        return sheets
 
     def _heads_at_breaks(self, clusters: list[list[HeadCand]]) -> None:
         """Inferred pages whose number was not found: their head and number, where the page should start."""
@@ -264,8 +276,12 @@ class Decision(PageView):
             keys = _keys(text)
             close = [h for h in heads if any(0.6 * len(h[0]) <= len(k) <= 1.7 * len(h[0]) for k in keys)]
             best, (head, first) = max(((ratio(k, h[0]), h) for k in keys for h in close), default=(0.0, ("", 0)))
-            if i in self.headings or not holds and i <= first and _bare(text, head):
-                continue  # the chapter's own title, before the running heads that repeat it
+            if i in self.headings or not holds and i <= first and _bare(text, head) or leader(text):
+                continue  # the chapter's own title, before the running heads that repeat it; a table of contents
             upper = _upper_share([text]) >= 0.5
             if best >= 0.8 or best >= 0.6 and upper or holds and best >= 0.4:
                 self.removed[i] = "running_header"
+            else:  # a number alone, with no head misread beside it, is a page's only right where one starts (`viij`)
+                at = want if len(words) > 1 or i in self._break_lines(self.page_of[i]) else None
+                if head_debris(text, [h for h, _ in close], self.words, keys, at):
+                    self.removed[i] = "running_header"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 
 from fonderie.cleaning.pages_heads import ratio
 
@@ -69,15 +70,15 @@ def mark_and_catchword(last: str, next_first: str) -> bool:
 
 
 def find_marks(
-    pages: list[list[int]], clean: list[str], removed: set[int], n_min: int, extra: list[int] = ()
+    pages: list[list[int]], clean: list[str], removed: set[int], n_min: int, known: Callable[[str], bool] | None = None
 ) -> dict[int, str]:
     """{line: reason} for signature marks and catchwords among the last lines of each page.
 
-    `pages` holds each page's non-blank line indexes; lines already in `removed` (page numbers) are skipped, so a
-    mark under a footer number is still found; `extra` are more lines that end a page (inferred pages whose number
-    was not found); a last line that holds a mark and the catchword (`mark_and_catchword`) is a signature mark. A kind
-    of mark counts only if found on `n_min` pages or more. In a book that has five marks
-    or more, a short last line that holds no word of the book (`5æ`, `Gw`, `Pñ`) is a mark the OCR damaged.
+    `pages` holds each printed page's non-blank line indexes (inferred pages cut where a head shows a page starts);
+    lines already in `removed` (page numbers) are skipped, so a mark under a footer number is still found; a last line
+    that holds a mark and the catchword (`mark_and_catchword`) is a signature mark. A kind of mark counts only if found
+    on `n_min` pages or more. In a book that has five marks or more, a short last line that holds no word (of the book,
+    or `known`: of its language, `FIN.`) is a mark the OCR damaged (`5æ`, `Gw`, `Pñ`).
     """
     sigs: dict[int, str] = {}
     catches: dict[int, str] = {}
@@ -96,13 +97,12 @@ def find_marks(
         k = next((k for k in range(len(tail) - 1, 0, -1) if tail[k] not in sigs and _WORD.search(clean[tail[k]])), 0)
         if k and nxt is not None and catchword(clean[tail[k]], clean[nxt]):
             catches[tail[k]] = "catchword"
-    sigs.update({i: "signature_mark" for i in extra if signature_mark(clean[i])})
     if len(sigs) >= 5:
         words = Counter(w.lower() for t in clean for w in _WORD.findall(t))
         for i in lasts:
             text = clean[i]
             if i not in sigs and i not in catches and len(text.replace(" ", "")) <= 5:
-                if not any(len(w) >= 2 and words[w.lower()] >= 3 for w in _WORD.findall(text)):
+                if not any(len(w) >= 2 and (words[w.lower()] >= 3 or known and known(w)) for w in _WORD.findall(text)):
                     sigs[i] = "signature_mark"
     out: dict[int, str] = {}
     for found in (sigs, catches):

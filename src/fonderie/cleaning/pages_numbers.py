@@ -60,10 +60,10 @@ def roman_value(token: str) -> int | None:
     for a, b in zip(t, t[1:] + " ", strict=True):
         v = _ROMAN[a]
         total += -v if b != " " and _ROMAN[b] > v else v
-    return total if total and (_to_roman(total) == t or t.endswith("iiii")) else None
+    return total if total and (to_roman(total) == t or t.endswith("iiii")) else None
 
 
-def _to_roman(n: int) -> str:
+def to_roman(n: int) -> str:
     out = ""
     for v, s in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"),
                  (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):  # fmt: skip

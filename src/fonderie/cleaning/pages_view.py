@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 
-from fonderie.cleaning.pages_heads import head_key
+from fonderie.cleaning.pages_heads import HeadCand, cluster_parity, head_key, medoid, ratio
 from fonderie.cleaning.pages_layout import Pages
 from fonderie.cleaning.pages_numbers import NumberCand
 
@@ -70,6 +70,11 @@ class PageView:
         nb = [i for i in self.pages.lines[p] if i not in self.removed and i not in self.cuts]
         return nb[:k] if where == "top" else nb[-k:]
 
+    def edge_line(self, p: int, where: str) -> list[int]:
+        """The line at page p's edge, past OCR specks: its first line of text, or its last one ([] if none)."""
+        lines = [i for i in self._edges(p, where, 3) if not _junk(self.clean[i])]
+        return lines[:1] if where == "top" else lines[-1:]
+
     def _full(self, p: int) -> bool:
         """Whether page p holds a page of text (not a title page, a part title, a plate)."""
         return len(self.pages.lines[p]) >= 0.4 * self.median_lines
@@ -123,6 +128,29 @@ class PageView:
         if self._opening(p) or head["parity"] >= 0 and self.odd[p] != head["parity"]:
             return line in top[:2]
         return head["share"] >= 0.6 and line == top[0] or self._between_paragraphs(line)
+
+    def whole_titles(self, clusters: list[list[HeadCand]]) -> set[int]:
+        """Lines that print the book's title whole: a bare copy of the head of one parity, then, on the next line
+        but one at most, a bare copy of the head of the other (`LE PARFAIT` / `BOULANGER` over the first chapter,
+        where the running heads split the title between the pages of each spread)."""
+        halves = [
+            (medoid(m), cluster_parity(m)) for m in clusters if m[0].zone == "top" and all(c.end is None for c in m)
+        ]
+        halves = [(h, parity) for h, parity in halves if parity >= 0]
+        if len({parity for _, parity in halves}) < 2:
+            return set()
+
+        def half(i: int) -> set[int]:
+            text = self.clean[i]
+            return {parity for h, parity in halves if _bare(text, h) and ratio(head_key(text), h) >= 0.8}
+
+        titles = set()
+        for i in sorted({c.line for m in clusters for c in m}):
+            below = [j for j in range(i + 1, min(len(self.clean), i + 4)) if self.clean[j]][:1]
+            below = [j for j in below if self.page_of.get(j) == self.page_of.get(i)]
+            if below and (first := half(i)) and (second := half(below[0])) and len(first | second) == 2:
+                titles |= {i, below[0]}
+        return titles
 
     def _break_lines(self, p: int | None = None) -> list[int]:
         """Inferred pages: the short lines within half a page of where an unnumbered page should start; for page p,
