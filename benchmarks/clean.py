@@ -20,6 +20,14 @@ machine do not skew one side (wall seconds are reported too). The last line is o
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Python puts a script's folder first on sys.path, so benchmarks/tokenize.py would shadow the standard library's
+# `tokenize` (which linecache, inspect and huggingface_hub import) for every script run from this folder
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.append(str(Path(__file__).resolve().parent))  # sibling modules (paginate, page_labels) stay importable
+
 import argparse
 import gzip
 import io
@@ -28,7 +36,6 @@ import os
 import resource
 import tempfile
 import time
-from pathlib import Path
 
 WARCS = [
     "web/cc_warc/CC-MAIN-20200808165417-20200808195417-00395.part1.warc.gz",

@@ -25,6 +25,14 @@ Progress goes to stderr; the figures are one JSON object on the last line of std
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Python puts a script's folder first on sys.path, so benchmarks/tokenize.py would shadow the standard library's
+# `tokenize` (which linecache, inspect and huggingface_hub import) for every script run from this folder
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.append(str(Path(__file__).resolve().parent))  # sibling modules (paginate, page_labels) stay importable
+
 import argparse
 import html
 import json
@@ -32,10 +40,8 @@ import os
 import random
 import re
 import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 

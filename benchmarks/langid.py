@@ -13,10 +13,17 @@ Prints tables, then one JSON object on the last line.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Python puts a script's folder first on sys.path, so benchmarks/tokenize.py would shadow the standard library's
+# `tokenize` (which linecache, inspect and huggingface_hub import) for every script run from this folder
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.append(str(Path(__file__).resolve().parent))  # sibling modules (paginate, page_labels) stay importable
+
 import argparse
 import json
 import time
-from pathlib import Path
 
 # Tatoeba (ISO 639-3) -> lid.176 label; lid.176 uses ISO 639-1 where there is one, else Wikipedia's code
 TO_LID176 = {

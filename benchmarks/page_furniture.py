@@ -22,17 +22,23 @@ output (a word rejoined across a hyphen counts as both its halves kept). Prints 
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Python puts a script's folder first on sys.path, so benchmarks/tokenize.py would shadow the standard library's
+# `tokenize` (which linecache, inspect and huggingface_hub import) for every script run from this folder
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.append(str(Path(__file__).resolve().parent))  # sibling modules (paginate, page_labels) stay importable
+
 import argparse
 import gzip
 import json
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
-from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 

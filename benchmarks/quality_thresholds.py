@@ -17,13 +17,20 @@ with spaCy's too when it is installed). Prints one summary line per dataset, the
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Python puts a script's folder first on sys.path, so benchmarks/tokenize.py would shadow the standard library's
+# `tokenize` (which linecache, inspect and huggingface_hub import) for every script run from this folder
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.append(str(Path(__file__).resolve().parent))  # sibling modules (paginate, page_labels) stay importable
+
 import argparse
 import copy
 import gzip
 import json
 import time
 from collections import Counter
-from pathlib import Path
 
 from datatrove.data import Document
 

@@ -22,6 +22,14 @@ Progress goes to stderr; the figures are one JSON object on the last line of std
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Python puts a script's folder first on sys.path, so benchmarks/tokenize.py would shadow the standard library's
+# `tokenize` (which linecache, inspect and huggingface_hub import) for every script run from this folder
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.append(str(Path(__file__).resolve().parent))  # sibling modules (paginate, page_labels) stay importable
+
 import argparse
 import gzip
 import hashlib
@@ -30,10 +38,8 @@ import os
 import re
 import resource
 import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 VOCAB_SIZE = 32768
 SHARDS = 8
