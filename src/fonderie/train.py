@@ -1,0 +1,341 @@
+"""Pretrains the Llama-style model of model.py on a fonderie token folder; reads top to bottom like nanoGPT's.
+
+    python -m fonderie.train --data out/sample/05_tokenize --out runs/sample --preset tiny --set max_steps=200
+    torchrun --nproc_per_node 8 -m fonderie.train --data TOKENS --out RUN --preset 125m
+    python -m fonderie.train --data TOKENS --out RUN --resume        # continues the same loss curve
+
+Writes RUN/metrics.jsonl (one line per logged step: step, train_loss, lr, tokens_per_second, mfu; val_loss and
+val_bpb on eval steps), RUN/loss.png (with matplotlib), RUN/config.json and RUN/checkpoint/ (model.safetensors,
+optimizer.pt, state.json: step, data position of every rank, RNG states), each written as a .tmp and renamed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import time
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+import yaml
+from torch.nn.parallel import DistributedDataParallel as DDP
+
+from fonderie.model import GPT, ModelConfig, config_from_preset
+from fonderie.tokens.files import TOKENIZER_DIR
+from fonderie.train_data import Loader, TokenBatches, open_tokens, token_bytes
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    preset: str = "tiny"  # model size, a key of model.PRESETS; model fields can be overridden with --set too
+    batch_size: int = 8  # sequences per micro-batch per rank
+    grad_accum: int = 1  # micro-batches per optimizer step: global batch = batch_size * grad_accum * world_size
+    max_steps: int = 1000  # optimizer steps of the whole run (the cosine schedule ends there)
+    run_steps: int = 0  # stop this invocation after this many steps (0: at max_steps); for time-limited jobs
+    learning_rate: float = 1e-3  # peak, after warmup
+    min_lr_ratio: float = 0.1  # the cosine decays to learning_rate * this (Chinchilla decays 10x)
+    warmup_steps: int = 100  # linear warmup from 0 (nanoGPT)
+    weight_decay: float = 0.1  # on matrices only (model.configure_optimizers)
+    beta1: float = 0.9
+    beta2: float = 0.95  # 0.95 rather than 0.999: steadier with large batches (GPT-3, Llama)
+    grad_clip: float = 1.0  # global gradient norm; 0 disables
+    eval_every: int = 100  # steps between evaluations on the val split (and at the last step)
+    eval_batches: int = 20  # micro-batches per rank per evaluation, 0: the whole val split
+    log_every: int = 10  # steps between metrics lines
+    checkpoint_every: int = 500  # steps between checkpoints (and at the last step)
+    seed: int = 1337  # weights init and data order
+    num_workers: int = 0  # DataLoader workers per rank reading shards (0: in the training process)
+    compile: bool = False  # torch.compile the model (slow to start; worth it on GPU for long runs)
+    device: str = "auto"  # auto | cpu | cuda
+
+
+# bf16 dense peaks without sparsity, from the vendors' datasheets (H100/H200 SXM: 989 TFLOPS, A100: 312)
+PEAK_FLOPS = {"H100": 989e12, "H200": 989e12, "A100": 312e12}
+
+
+def peak_flops(device: torch.device) -> float:
+    if device.type == "cuda":
+        name = torch.cuda.get_device_name(device)
+        for key, value in PEAK_FLOPS.items():
+            if key in name:
+                return value
+        return float("nan")  # unknown card: no MFU rather than a wrong one
+    # on CPU there is no datasheet figure: time fp32 matmuls, the operation training spends its time in
+    a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
+    a @ b
+    t0, n = time.perf_counter(), 8
+    for _ in range(n):
+        a @ b
+    return n * 2 * 1024**3 / (time.perf_counter() - t0)
+
+
+def lr_at(step: int, c: TrainConfig) -> float:
+    """Linear warmup, then cosine decay to min_lr_ratio * learning_rate at max_steps (nanoGPT's get_lr)."""
+    if step < c.warmup_steps:
+        return c.learning_rate * (step + 1) / c.warmup_steps
+    progress = min(1.0, (step - c.warmup_steps) / max(1, c.max_steps - c.warmup_steps))
+    coeff = 0.5 * (1.0 + math.cos(math.pi * progress))  # 1 -> 0
+    return c.learning_rate * (c.min_lr_ratio + (1 - c.min_lr_ratio) * coeff)
+
+
+def parse_sets(pairs: list[str]) -> tuple[dict, dict]:
+    """--set key=value (YAML values) -> (TrainConfig fields, ModelConfig fields)."""
+    defaults = {**asdict(ModelConfig()), **asdict(TrainConfig())}
+    train_keys = {f.name for f in fields(TrainConfig)}
+    train, model = {}, {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep:
+            raise ValueError(f"--set {pair!r}: expected key=value")
+        value = yaml.safe_load(raw)
+        if isinstance(defaults.get(key), float) and isinstance(value, (int, str)):
+            value = float(value)  # YAML 1.1 reads 3e-3 as a string and 1 as an int
+        (train if key in train_keys else model)[key] = value
+    return train, model
+
+
+def train(data: str | Path, out: str | Path, sets: list[str] = (), resume: bool = False) -> dict:
+    out = Path(out)
+    # -----------------------------------------------------------------------------------------------------------------
+    # Distributed set-up: torchrun sets RANK, LOCAL_RANK and WORLD_SIZE; a plain run is rank 0 of 1
+    ddp = "RANK" in os.environ
+    rank, world = (int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])) if ddp else (0, 1)
+    local_rank = int(os.environ.get("LOCAL_RANK", 0))
+    master = rank == 0
+
+    def print0(*args):
+        if master:
+            print(*args, flush=True)
+
+    # -----------------------------------------------------------------------------------------------------------------
+    # Config: defaults < the checkpoint's (on resume) < --set
+    train_sets, model_sets = parse_sets(list(sets))
+    saved = json.loads((out / "config.json").read_text()) if resume else {}
+    c = replace(TrainConfig(), **{**saved.get("train", {}), **train_sets})
+    want_cuda = c.device == "cuda" or (c.device == "auto" and torch.cuda.is_available())
+    device = torch.device(f"cuda:{local_rank}" if want_cuda else "cpu")
+    if ddp:
+        dist.init_process_group("nccl" if want_cuda else "gloo")
+    if want_cuda:
+        torch.cuda.set_device(device)
+    folder, manifest = open_tokens(data)  # checks the tokenizer copy against the shards' fingerprint
+    if saved and saved["tokenizer_sha256"] != manifest["tokenizer"]["sha256"]:
+        raise ValueError(f"{folder} was encoded with another tokenizer than the run in {out} was trained on")
+    # the vocabulary comes from the manifest unless the run (or --set) fixed one, which must then match it
+    model_fields = {"vocab_size": manifest["tokenizer"]["vocab_size"], **saved.get("model", {}), **model_sets}
+    mc = config_from_preset(c.preset, **model_fields)
+    open_tokens(folder, vocab_size=mc.vocab_size)
+    tokens_per_step = c.batch_size * mc.block_size * c.grad_accum * world
+    print0(f"{world} rank(s) on {device}; {tokens_per_step:,} tokens per step, {c.max_steps:,} steps")
+
+    # -----------------------------------------------------------------------------------------------------------------
+    # Model, optimizer, data; then the checkpoint's state over them
+    torch.manual_seed(c.seed)  # the same init on every rank (DDP also broadcasts rank 0's weights)
+    model = GPT(mc).to(device)
+    print0(f"model: {model.num_params():,} parameters ({c.preset}), {asdict(mc)}")
+    optimizer = model.configure_optimizers(c.weight_decay, c.learning_rate, (c.beta1, c.beta2), fused=want_cuda)
+    step, data_state = 0, None
+    ckpt = out / "checkpoint"
+    if resume:
+        from safetensors.torch import load_file
+
+        state = json.loads((ckpt / "state.json").read_text())
+        assert state["world_size"] == world, (
+            f"the checkpoint was written by {state['world_size']} rank(s); resume with as many (each rank's data "
+            "position is saved)"
+        )
+        model.load_state_dict(load_file(ckpt / "model.safetensors", device=str(device)), strict=False)
+        optimizer.load_state_dict(torch.load(ckpt / "optimizer.pt", map_location=device, weights_only=True))
+        step, data_state = state["step"], state["data"][rank]
+        rng = torch.load(ckpt / f"rng-{rank}.pt", weights_only=False)
+        torch.set_rng_state(rng["cpu"])
+        if want_cuda and rng.get("cuda") is not None:
+            torch.cuda.set_rng_state(rng["cuda"], device)
+        print0(f"resumed from {ckpt} at step {step}")
+    loader = Loader(folder, manifest, "train", c.batch_size, mc.block_size, seed=c.seed, rank=rank,
+                    world_size=world, num_workers=c.num_workers, state=data_state)  # fmt: skip
+    raw_model = model
+    if c.compile:
+        model = torch.compile(model)
+    if ddp:
+        model = DDP(model, device_ids=[local_rank] if want_cuda else None)
+    # bf16 autocast on CUDA: matmuls in bf16, weights and optimizer in fp32, no loss scaling needed (unlike fp16)
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if want_cuda else nullcontext()
+    bytes_of = token_bytes(folder).to(device)
+
+    # -----------------------------------------------------------------------------------------------------------------
+    # Evaluation: loss in nats per token and bits per byte, sum(nats) / sum(UTF-8 bytes) / ln 2: comparable across
+    # tokenizers, which a loss per token is not (a bigger vocabulary has fewer, harder tokens)
+    @torch.no_grad()
+    def evaluate() -> tuple[float, float]:
+        model.eval()
+        # the same batches every time: one pass over the val split from its start, the tail padded (not dropped)
+        val = TokenBatches(folder, manifest, "val", c.batch_size, mc.block_size, rank=rank, world_size=world, epochs=1)
+        totals = torch.zeros(3, device=device, dtype=torch.float64)  # nats, tokens, bytes
+        for i, batch in enumerate(val):
+            if c.eval_batches and i >= c.eval_batches:
+                break
+            x, y = batch["x"].to(device), batch["y"].to(device)
+            with autocast:
+                _, loss = raw_model(x, y, reduction="sum")
+            valid = y != -1
+            totals += torch.stack([loss.double(), valid.sum().double(), bytes_of[y[valid]].sum().double()])
+        if ddp:
+            dist.all_reduce(totals)
+        model.train()
+        nats, n_tokens, n_bytes = totals.tolist()
+        return nats / max(n_tokens, 1), nats / max(n_bytes, 1) / math.log(2)
+
+    # -----------------------------------------------------------------------------------------------------------------
+    # Checkpoint: every rank's data position and RNG state, rank 0 writes a .tmp folder and renames it
+    def save_checkpoint():
+        from safetensors.torch import save_file
+
+        positions = [None] * world
+        rngs = [None] * world
+        mine = {"cpu": torch.get_rng_state(), "cuda": torch.cuda.get_rng_state(device) if want_cuda else None}
+        if ddp:
+            dist.all_gather_object(positions, loader.state())
+            dist.all_gather_object(rngs, mine)
+        else:
+            positions, rngs = [loader.state()], [mine]
+        if master:
+            tmp = out / "checkpoint.tmp"
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            # safetensors refuses shared tensors: the tied head is the embedding, saved once
+            weights = {k: v.contiguous() for k, v in raw_model.state_dict().items() if k != "lm_head.weight"}
+            save_file(weights, tmp / "model.safetensors")
+            torch.save(optimizer.state_dict(), tmp / "optimizer.pt")
+            for r, state in enumerate(rngs):
+                torch.save(state, tmp / f"rng-{r}.pt")
+            (tmp / "state.json").write_text(json.dumps({"step": step, "data": positions, "world_size": world}))
+            (tmp / "config.json").write_text(json.dumps(resolved, indent=1))
+            old = out / "checkpoint.old"
+            if ckpt.exists():
+                ckpt.rename(old)
+            tmp.rename(ckpt)
+            shutil.rmtree(old, ignore_errors=True)
+        if ddp:
+            dist.barrier()
+
+    resolved = {"train": asdict(c), "model": asdict(mc), "data": str(folder), "world_size": world,
+                "tokenizer_sha256": manifest["tokenizer"]["sha256"]}  # fmt: skip
+    metrics_path = out / "metrics.jsonl"
+    if master:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "config.json").write_text(json.dumps(resolved, indent=1))
+        # the run carries its tokenizer: generate and export need nothing but RUN
+        shutil.copytree(folder / TOKENIZER_DIR, out / TOKENIZER_DIR, dirs_exist_ok=True)
+        if resume and metrics_path.exists():  # lines past the checkpoint were logged by the interrupted run
+            lines = [ln for ln in metrics_path.read_text().splitlines() if json.loads(ln)["step"] <= step]
+            metrics_path.write_text("".join(ln + "\n" for ln in lines))
+        elif not resume:
+            metrics_path.write_text("")
+
+    # -----------------------------------------------------------------------------------------------------------------
+    # The training loop
+    flops_per_step = raw_model.flops_per_token() * tokens_per_step
+    peak = peak_flops(device) * world
+    last_step = c.max_steps if not c.run_steps else min(c.max_steps, step + c.run_steps)
+    summary: dict = {}
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn("step {task.completed}/{task.total}"), BarColumn(), TextColumn("{task.description}"),
+                   TimeRemainingColumn(), disable=not master)  # fmt: skip
+    task = bar.add_task("", total=c.max_steps, completed=step)
+    with bar:
+        t0, start_step = time.perf_counter(), step
+        while step < last_step:
+            lr = lr_at(step, c)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            loss_sum = torch.zeros((), device=device)
+            for micro in range(c.grad_accum):
+                x, y = loader.next()
+                x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+                # DDP all-reduces gradients on the last micro-batch only (nanoGPT's require_backward_grad_sync)
+                sync = nullcontext() if not ddp or micro == c.grad_accum - 1 else model.no_sync()
+                with sync, autocast:
+                    _, loss = model(x, y)
+                    loss = loss / c.grad_accum  # the gradient of the mean over the whole step
+                loss.backward()
+                loss_sum += loss.detach()
+            if c.grad_clip > 0:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), c.grad_clip)
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            step += 1
+            # -- logging: the loss is averaged over ranks only on log steps (a sync costs time)
+            is_last = step == last_step
+            if step % c.log_every == 0 or step % c.eval_every == 0 or is_last:
+                if ddp:
+                    dist.all_reduce(loss_sum, op=dist.ReduceOp.AVG)
+                if want_cuda:
+                    torch.cuda.synchronize()
+                dt = (time.perf_counter() - t0) / (step - start_step)  # seconds per step since the last log
+                row = {"step": step, "train_loss": round(loss_sum.item(), 6), "lr": lr,
+                       "tokens_per_second": round(tokens_per_step / dt),
+                       "mfu": flops_per_step / dt / peak}  # fmt: skip
+                if step % c.eval_every == 0 or is_last:
+                    row["val_loss"], row["val_bpb"] = evaluate()
+                t0, start_step = time.perf_counter(), step  # evaluation and logging are not training time
+                if master:
+                    with metrics_path.open("a") as f:
+                        f.write(json.dumps(row) + "\n")
+                    bar.update(task, description=" ".join(f"{k} {v:.4g}" for k, v in row.items() if k != "step"))
+                summary = row
+            bar.update(task, completed=step)
+            if step % c.checkpoint_every == 0 or is_last:
+                save_checkpoint()
+                t0, start_step = time.perf_counter(), step
+    if master:
+        plot_losses(metrics_path, out / "loss.png")
+    if ddp:
+        dist.destroy_process_group()
+    return summary
+
+
+def plot_losses(metrics: Path, png: Path) -> bool:
+    """The loss curves as a PNG; needs matplotlib (optional), says so once otherwise."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print(f"no {png.name}: matplotlib is not installed (pip install matplotlib)")
+        return False
+    rows = [json.loads(line) for line in metrics.read_text().splitlines()]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot([r["step"] for r in rows], [r["train_loss"] for r in rows], label="train loss")
+    val = [r for r in rows if "val_loss" in r]
+    ax.plot([r["step"] for r in val], [r["val_loss"] for r in val], "o-", label="val loss")
+    ax.set(xlabel="step", ylabel="loss (nats/token)")
+    ax.legend()
+    fig.savefig(png.with_suffix(".png.tmp"), format="png", dpi=100)
+    plt.close(fig)
+    os.replace(png.with_suffix(".png.tmp"), png)
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    from fonderie.commands.train import add_arguments  # one definition of the flags, shared with `fonderie train`
+
+    parser = argparse.ArgumentParser(prog="python -m fonderie.train", description=__doc__.split("\n\n")[0])
+    args = add_arguments(parser).parse_args(argv)
+    sets = ([f"preset={args.preset}"] if args.preset else []) + args.set
+    summary = train(args.data, args.out, sets, resume=args.resume)
+    if int(os.environ.get("RANK", 0)) == 0:
+        print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
