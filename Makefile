@@ -24,6 +24,7 @@ demo: $(STAMP)
 	$(BIN)/fonderie status out/sample
 	$(BIN)/fonderie inspect out/sample/03_dedup
 	$(BIN)/fonderie verify out/sample/05_tokenize/tokens
+	cat out/sample/06_pretrain/sample.txt
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -38,7 +38,7 @@ def sample_run(tmp_path_factory):
     finally:
         os.chdir(cwd)
     documents = {f["name"]: (f, rows(out / f["folder"]), excluded(out / f["folder"])) for f in funnels[:3]}
-    return documents | {"tokens": (funnels[3:], out / "05_tokenize" / "tokens")}
+    return documents | {"tokens": (funnels[3:5], out / "05_tokenize" / "tokens"), "pretrain": out / "06_pretrain"}
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,7 @@ def test_content_pages_kept_and_bad_records_dropped_with_reasons(ingested):
 
 
 def test_every_stage_accounts_for_every_document(sample_run):
-    assert list(sample_run) == ["ingest", "clean", "dedup", "tokens"]
+    assert list(sample_run) == ["ingest", "clean", "dedup", "tokens", "pretrain"]
     previous_kept = None
     for name in ("ingest", "clean", "dedup"):
         funnel, kept, dropped = sample_run[name]
@@ -133,3 +133,12 @@ def test_the_deduplicated_documents_become_verified_token_shards(sample_run):
 
     measures = pipeline_status(tokens.parents[1])["stages"][3]["measures"]  # what `fonderie status` shows
     assert 1.0 < measures["fertility_fr"] < 3.0 and measures["bytes_per_token_fr"] > 2.0
+
+
+def test_make_demo_ends_with_a_checkpoint_and_a_sample(sample_run):
+    run = sample_run["pretrain"] / "run"
+    assert (run / "checkpoint" / "model.safetensors").exists() and (run / "tokenizer").is_dir()
+    last = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])
+    assert last["step"] == 200 and last["val_bpb"] > 0
+    sample = (sample_run["pretrain"] / "sample.txt").read_text()
+    assert sample.startswith("Le village") and len(sample) > len("Le village")

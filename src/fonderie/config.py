@@ -24,6 +24,7 @@ from fonderie.config_stages import (  # noqa: F401
     IngestStage,
     LanguageSettings,
     PageFurnitureSettings,
+    PretrainStage,
     QualitySettings,
     StageConfig,
     TokenizerStage,

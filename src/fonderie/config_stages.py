@@ -114,7 +114,21 @@ class TokenizeStage(_StageBase):
     shuffle_buckets: int = Field(16, ge=1)  # shuffle tasks; each holds 1/buckets of a split's tokens in memory
 
 
-# one entry per stage kind; later stages (pretraining, feedback, publishing) join this union
+class PretrainStage(_StageBase):
+    """Pretrains a compact model on the token shards (one task) and writes a generated sample."""
+
+    kind: Literal["pretrain"]
+    tokens: str | None = None  # a token folder (with manifest.json); None: the pipeline's `tokenize` stage
+    preset: str = "tiny"  # model size: tiny, shakespeare, 10m, 50m, 125m (fonderie.model.PRESETS)
+    max_steps: int = Field(200, ge=1)  # optimizer steps
+    batch_size: int = Field(8, ge=1)  # sequences per step
+    learning_rate: float = Field(1e-3, gt=0)  # peak, after warmup
+    set: dict[str, Any] = {}  # any other TrainConfig or ModelConfig field (see `fonderie train --help`)
+    prompt: str = "Le village"  # the generated sample (sample.txt) continues this
+
+
+# one entry per stage kind; later stages (feedback, publishing) join this union
 StageConfig = Annotated[
-    IngestStage | CleanStage | DedupStage | TokenizerStage | TokenizeStage, Field(discriminator="kind")
+    IngestStage | CleanStage | DedupStage | TokenizerStage | TokenizeStage | PretrainStage,
+    Field(discriminator="kind"),
 ]

@@ -40,6 +40,8 @@ def main(args) -> int:
     for f in funnels:
         dropped = sum(f["dropped"].values())
         print(f"{f['folder']}: read {f['read']:,}  kept {f['kept']:,}  dropped {dropped:,}")
+    shards = [f["folder"] for f in funnels if f["kept"]]  # stages that wrote documents or tokens
     if funnels:
-        print(f"funnel: fonderie status {cfg.output}    shards: fonderie inspect {cfg.output}/{funnels[-1]['folder']}")
+        hint = f"    shards: fonderie inspect {cfg.output}/{shards[-1]}" if shards else ""
+        print(f"funnel: fonderie status {cfg.output}{hint}")
     return 0

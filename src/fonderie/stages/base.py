@@ -99,6 +99,7 @@ def build_plans(cfg: PipelineConfig) -> list[StagePlan]:
     from fonderie.stages.clean import build_clean
     from fonderie.stages.dedup import build_dedup
     from fonderie.stages.ingest import build_ingest
+    from fonderie.stages.pretrain import build_pretrain
     from fonderie.stages.tokenize import build_tokenize
     from fonderie.stages.tokenizer import build_tokenizer
 
@@ -108,6 +109,7 @@ def build_plans(cfg: PipelineConfig) -> list[StagePlan]:
         "dedup": build_dedup,
         "tokenizer": build_tokenizer,
         "tokenize": build_tokenize,
+        "pretrain": build_pretrain,
     }
     output = absolute(cfg.output)
     plans: list[StagePlan] = []

@@ -26,7 +26,7 @@ from fonderie.steps.tokens.token_shard_shuffler import TokenShardShuffler
 from fonderie.steps.tokens.token_shard_writer import TokenShardWriter
 from fonderie.tokens.files import TOKENIZER_DIR, TOKENS_DIR, token_dtype, token_schema
 
-NO_DOCUMENTS = ("tokenizer", "tokenize")  # stage kinds whose folder holds no document shards
+NO_DOCUMENTS = ("tokenizer", "tokenize", "pretrain")  # stage kinds whose folder holds no document shards
 
 
 def _inputs(stage: TokenizeStage, cfg: PipelineConfig, folder: str) -> tuple[str, str, str]:
