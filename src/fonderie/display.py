@@ -1,6 +1,6 @@
 """Live progress of a running stage on the terminal, read from the files the tasks write.
 
-Tasks write `progress/XXXXX.json` (ProgressTracker) and `completions/XXXXX` (datatrove); this thread reads them, so
+Tasks write `progress/NNNNN.json` (ProgressTracker) and `completions/NNNNN` (datatrove); this thread reads them, so
 the display is the same for local processes, Ray workers or anything else writing to the stage folder.
 On a terminal it redraws one line in place; in a log (CI, nohup) it prints a line every `log_every` seconds.
 """

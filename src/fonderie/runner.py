@@ -1,11 +1,11 @@
 """Runs a pipeline: stage after stage, each on the configured executor, resuming whatever is already done.
 
 Per stage folder `OUTPUT/NN_<stage>/`:
-    part-XXXXX.parquet      kept documents, one shard per task
+    part-NNNNN.parquet      kept documents, one shard per task
     excluded/               dropped documents with `drop_reason`
-    stats/XXXXX.json        each task's counters; stats.json merges them; `fonderie status` reads them
-    completions/XXXXX       datatrove's marker: that task is done and is skipped by a rerun
-    logs/                   each task's log (logs/task_XXXXX.log) and the console output of the run
+    stats/NNNNN.json        each task's counters; stats.json merges them; `fonderie status` reads them
+    completions/NNNNN       datatrove's marker: that task is done and is skipped by a rerun
+    logs/                   each task's log (logs/task_NNNNN.log) and the console output of the run
     stage.json              the settings the shards depend on (a rerun with other settings is refused) and runs
 """
 

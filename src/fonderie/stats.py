@@ -1,4 +1,4 @@
-"""The per-stage funnel, read back from datatrove's per-task stats files (`NN_stage/stats/XXXXX.json`).
+"""The per-stage funnel, read back from datatrove's per-task stats files (`NN_stage/stats/NNNNN.json`).
 
 Readers count `documents` and `bytes_in`, filters count `dropped_<reason>`, the shard writer counts `total` and
 `bytes_out`. Summing every task's file (not just the last run's, as datatrove's own `stats.json` does after a resumed

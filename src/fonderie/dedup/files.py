@@ -1,9 +1,9 @@
 """The files the dedup phases hand each other, all under one folder, all Parquet (zstd) readable with polars.
 
-    exact/XXXXX.parquet        one per signature task (ExactHashSignature), rows in the task's document order:
+    exact/NNNNN.parquet        one per signature task (ExactHashSignature), rows in the task's document order:
         id        string   the document id
         hash      binary(16)  BLAKE2b-128 of the exactly-normalized text (fonderie.dedup.exact)
-    minhash/XXXXX.parquet      one per signature task (MinhashSignature), rows in the task's document order:
+    minhash/NNNNN.parquet      one per signature task (MinhashSignature), rows in the task's document order:
         id        string
         band_000 .. band_{bands-1}   uint64  LSH bucket key of each band; null when the text has no word
         signature fixed_size_list<uint32>[num_perm]  the MinHash values (datasketch-compatible)
@@ -12,16 +12,16 @@
         a, b      int64   the two documents' numbers in keep order (fonderie.dedup.clusters.keep_order), a < b
         + schema metadata `fonderie.candidates`: documents (n) and source_priority, which the numbers depend on
     candidates.json            (CandidatePairs) counts, settings, and documents per signature task
-    involved/XXXXX.parquet     (CandidatePairs) per signature task, `id` of each of its documents in a candidate pair
-    shingles/XXXXX.parquet     (ShingleHashes) one row per document of `involved/`, by the task that read it:
+    involved/NNNNN.parquet     (CandidatePairs) per signature task, `id` of each of its documents in a candidate pair
+    shingles/NNNNN.parquet     (ShingleHashes) one row per document of `involved/`, by the task that read it:
         id        string
         count     int64   its distinct shingles
         shingles  list<uint64>  their 64-bit hashes, sorted (fonderie.dedup.jaccard.shingle_sets)
         + schema metadata `fonderie.shingles`: the n-gram size
     clusters.parquet           (DuplicateClusterer) one row per document in a cluster of 2+, grouped by cluster,
                                kept document first; columns in fonderie.dedup.clusters.CLUSTERS_SCHEMA
-    assignments/XXXXX.parquet  (DuplicateClusterer) the same rows, split by the signature task that read the
-                               document: id, duplicate_of, reason, cluster_size; what DuplicateFilter task XXXXX
+    assignments/NNNNN.parquet  (DuplicateClusterer) the same rows, split by the signature task that read the
+                               document: id, duplicate_of, reason, cluster_size; what DuplicateFilter task NNNNN
                                loads (a document absent from them is alone in its cluster, and kept)
     clusters.json              (DuplicateClusterer) counts, settings, and documents per signature task
 
@@ -85,7 +85,7 @@ def task_file(directory: str, rank: int) -> str:
 
 
 def file_rank(path: str) -> int:
-    """The task number of `.../XXXXX.parquet`."""
+    """The task number of `.../NNNNN.parquet`."""
     return int(path.rsplit("/", 1)[-1].removesuffix(".parquet"))
 
 

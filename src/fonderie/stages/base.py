@@ -68,7 +68,7 @@ def absolute(path: str) -> str:
 
 
 def excluded_writer(folder: str, schema: pa.Schema, step: str) -> DocumentShardWriter:
-    """Where one filter writes the documents it drops: `excluded/part-XXXXX-<step>.parquet`, with `drop_reason`."""
+    """Where one filter writes the documents it drops: `excluded/part-NNNNN-<step>.parquet`, with `drop_reason`."""
     return DocumentShardWriter(
         os.path.join(folder, "excluded"), excluded_schema(schema), output_filename=f"part-${{rank}}-{step}.parquet"
     )

@@ -4,7 +4,7 @@
     candidates (1 task)   CandidatePairs: every task's band keys -> LSH pairs        -> dedup/candidates.parquet
     shingles   (N tasks)  previous shards -> ShingleHashes (documents in a pair)     -> dedup/shingles/
     clusters   (1 task)   DuplicateClusterer: pairs verified, union-find, keep rule  -> dedup/clusters.parquet
-    filter     (N tasks)  previous shards -> DuplicateFilter -> shards (the funnel)  -> part-XXXXX.parquet
+    filter     (N tasks)  previous shards -> DuplicateFilter -> shards (the funnel)  -> part-NNNNN.parquet
 
 `candidates` and `shingles` run under `verify: exact` (the default) only: the clusters phase then verifies each
 candidate pair by the exact Jaccard of the two documents' shingle sets. Under `estimate` or `none` (and without

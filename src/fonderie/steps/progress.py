@@ -9,7 +9,7 @@ from datatrove.pipeline.base import PipelineStep
 
 
 class ProgressTracker(PipelineStep):
-    """Passes documents through and, about once a second, writes how many it has seen to `progress/XXXXX.json`.
+    """Passes documents through and, about once a second, writes how many it has seen to `progress/NNNNN.json`.
 
     The terminal display of `fonderie run` (and anyone tailing a cluster run) reads these files: they work the same
     whether tasks run in local processes, Slurm jobs or Ray workers, as long as the output folder is shared.

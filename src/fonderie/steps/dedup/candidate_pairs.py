@@ -29,7 +29,7 @@ class CandidatePairs(PipelineStep):
     Run it as one task after ExactHashSignature and MinhashSignature (other ranks do nothing), then ShingleHashes,
     then DuplicateClusterer(verify="exact"). Documents are numbered in keep order (fonderie.dedup.document_index);
     exact copies are left out of the pairs (they follow their first copy, as in DuplicateClusterer), and the pairs
-    of the band keys are written once each to `candidates.parquet` (a < b). `involved/XXXXX.parquet` lists, per
+    of the band keys are written once each to `candidates.parquet` (a < b). `involved/NNNNN.parquet` lists, per
     signature task, the ids of its documents in some pair: the only ones ShingleHashes hashes. `candidates.json`
     has the counts (formats in fonderie.dedup.files). The result does not depend on the number of signature tasks.
     Memory: DuplicateClusterer's without the signatures (ids, index arrays, one band of keys at a time, the pairs).

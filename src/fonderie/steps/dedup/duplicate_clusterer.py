@@ -43,7 +43,7 @@ class DuplicateClusterer(PipelineStep):
                   (run those two phases first); band keys and signatures are not read
         estimate  the pairs of the band keys, by the share of equal signature values
         none      every pair of the band keys is a link
-    It writes `clusters.parquet` (for inspection: who matched whom, with their Jaccard), `assignments/XXXXX.parquet`
+    It writes `clusters.parquet` (for inspection: who matched whom, with their Jaccard), `assignments/NNNNN.parquet`
     (for DuplicateFilter) and `clusters.json` (formats in fonderie.dedup.files). The result does not depend on the
     number of signature tasks.
     Memory: ~300 bytes per document (measured from 250k to 1M documents by benchmarks/dedup.py: ids, index arrays,

@@ -11,7 +11,7 @@ BATCH = 1024  # documents hashed, written and passed on together
 
 
 class ExactHashSignature(PipelineStep):
-    """Dedup phase 1 (exact): records each document's exact hash in `FOLDER/exact/XXXXX.parquet`, one per task.
+    """Dedup phase 1 (exact): records each document's exact hash in `FOLDER/exact/NNNNN.parquet`, one per task.
 
     The hash is BLAKE2b-128 of the text after NFKC and whitespace collapsing (fonderie.dedup.exact), so copies that
     differ only in spacing or Unicode presentation share it. Run it with any number of tasks, in the same pipeline

@@ -14,7 +14,7 @@ from fonderie.dedup.minhash import MinhashConfig, MinHasher
 class MinhashSignature(PipelineStep):
     """Dedup phase 1 (near): writes each document's MinHash signature and LSH band keys, one file per task.
 
-    Documents are signed in batches (vectorized; see fonderie.dedup.minhash), and `FOLDER/minhash/XXXXX.parquet`
+    Documents are signed in batches (vectorized; see fonderie.dedup.minhash), and `FOLDER/minhash/NNNNN.parquet`
     gets one row per document, in the task's order: id, one bucket key per band, the signature; the config is in
     the file's metadata (formats in fonderie.dedup.files). Signatures equal datasketch's for the same shingles,
     seed, num_perm and hash function. A task holds one batch of documents at a time.

@@ -27,7 +27,7 @@ class ShingleHashes(PipelineStep):
     DuplicateClusterer(verify="exact"). With as many tasks as the signature phase, task k loads only
     `involved/k.parquet` (its own documents in a pair); with another task count it loads them all. Each listed
     document gets its set of shingles (`fonderie.dedup.jaccard.shingle_sets`: distinct word n-grams as sorted 64-bit
-    hashes, n from the signatures' config) in `shingles/XXXXX.parquet` (formats in fonderie.dedup.files); the others
+    hashes, n from the signatures' config) in `shingles/NNNNN.parquet` (formats in fonderie.dedup.files); the others
     are only passed on. With the signature phase's task count, a task that sees a different number of documents
     than its signature task did raises RuntimeError at the end (the inputs changed between phases).
     Memory: the ids it looks for, and one batch of listed texts with their hashes (8 bytes per shingle).

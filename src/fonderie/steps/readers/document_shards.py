@@ -7,7 +7,7 @@ from fonderie.documents import row_to_document
 
 
 class DocumentShardReader(BaseDiskReader):
-    """Reads the document shards of a previous stage (`NN_<stage>/part-XXXXX.parquet`) back into documents.
+    """Reads the document shards of a previous stage (`NN_<stage>/part-NNNNN.parquet`) back into documents.
 
     Input: shards written by DocumentShardWriter; `.tmp` files of unfinished tasks are never listed.
     Output: one document per row, with its id and every column kept as metadata (null columns left out).

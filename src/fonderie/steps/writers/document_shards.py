@@ -14,7 +14,7 @@ def _row_adapter(self: DocumentShardWriter, document: Document) -> dict:
 
 
 class DocumentShardWriter(ParquetWriter):
-    """Writes documents as typed Parquet shards, one per task: `part-XXXXX.parquet` (zstd, row groups of 1,024).
+    """Writes documents as typed Parquet shards, one per task: `part-NNNNN.parquet` (zstd, row groups of 1,024).
 
     Each shard is written under a `.tmp` name and renamed only when its task finished without error, so a reader of
     the folder never sees half a shard; a rerun of an interrupted task overwrites its `.tmp`.
