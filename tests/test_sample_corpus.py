@@ -140,5 +140,8 @@ def test_make_demo_ends_with_a_checkpoint_and_a_sample(sample_run):
     assert (run / "checkpoint" / "model.safetensors").exists() and (run / "tokenizer").is_dir()
     last = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])
     assert last["step"] == 200 and last["val_bpb"] > 0
+    from fonderie.stats import funnel
+
+    assert funnel(sample_run["pretrain"])["measures"]["val_bpb"] == last["val_bpb"]  # shown by `fonderie status`
     sample = (sample_run["pretrain"] / "sample.txt").read_text()
     assert sample.startswith("Le village") and len(sample) > len("Le village")

@@ -47,6 +47,12 @@ def main(args) -> int:
                 for lang in languages
             )
             console.print(f"{s['folder']} tokens per word on held-back text: {figures}")
+        if "val_bpb" in s.get("measures", {}):
+            m = s["measures"]
+            console.print(
+                f"{s['folder']} validation: {m['val_bpb']:.3f} bits per byte (loss {m.get('val_loss', 0):.3f}), "
+                f"{m.get('tokens_per_second', 0):,.0f} tokens/s"
+            )
         if s["read"] != s["kept"] + sum(s["dropped"].values()) and s["tasks_completed"] == s["tasks"]:
             console.print(f"[red]{s['folder']}: read != kept + dropped; please report this as a bug[/]")
     return 0
