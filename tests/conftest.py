@@ -118,6 +118,7 @@ inputs:
   - {{source: books, format: text, path: "{corpus_root}/books/*.txt"}}
 stages:
   - kind: ingest
+    extraction_timeout: 60  # a loaded CI machine must not time a page out and change the expected rows
 {extra}"""
 
 

@@ -20,7 +20,7 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("name", ["sample.yaml", "fr_web.yaml"])
+@pytest.mark.parametrize("name", ["sample.yaml", "fr_web.yaml", "tinyshakespeare.yaml"])
 def test_shipped_pipelines_validate(name):
     cfg = load_pipeline(ROOT / "pipelines" / name)
     assert cfg.stages[0].kind == "ingest"
@@ -60,6 +60,35 @@ def test_input_errors(tmp_path):
         load_pipeline(write(tmp_path, twice))
     with pytest.raises(ConfigError, match=r"stages\.0: .*tokenise.*ingest"):
         load_pipeline(write(tmp_path, MINIMAL.replace("kind: ingest", "kind: tokenise")))
+
+
+@pytest.mark.parametrize(
+    "settings, expected",
+    [
+        ("slice: [0.9, 0.1]", r"inputs\.0\.slice: .*0 <= a < b <= 1"),
+        ("slice: [0, 1.5]", r"inputs\.0\.slice: .*0 <= a < b <= 1"),
+        ("slice: [0.5]", r"inputs\.0\.slice"),
+        ("chunk_chars: 0", r"inputs\.0\.chunk_chars"),
+        ("split: test", r"inputs\.0\.split: .*'train' or 'val'"),
+    ],
+)
+def test_slice_chunk_and_split_errors(tmp_path, settings, expected):
+    text = MINIMAL.replace('path: "crawl/*.warc.gz"}', f'path: "a.txt", {settings}}}').replace("warc", "text")
+    with pytest.raises(ConfigError, match=expected):
+        load_pipeline(write(tmp_path, text))
+
+
+def test_slice_and_chunks_are_for_text_inputs_only(tmp_path):
+    from fonderie.stages import build_plans
+
+    for settings in ("slice: [0, 0.9]", "chunk_chars: 1000"):
+        cfg = load_pipeline(write(tmp_path, MINIMAL.replace('gz"}', f'gz", {settings}}}')))
+        key = settings.split(":")[0]
+        with pytest.raises(ConfigError, match=rf"inputs\.web\.{key}: only for `format: text`"):
+            build_plans(cfg)
+    cfg = load_pipeline(write(tmp_path, MINIMAL.replace('gz"}', 'gz", split: val}')))
+    assert cfg.inputs[0].split == "val" and cfg.inputs[0].slice is None
+    assert build_plans(cfg)
 
 
 def test_not_yaml_and_missing_file(tmp_path):

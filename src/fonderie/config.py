@@ -48,6 +48,16 @@ class InputConfig(_Strict):
     language: str | None = None  # ISO 639-1 hint written to `language` when the record has none
     text_key: str = "text"  # jsonl/parquet: the field that holds the text
     encoding: str = "utf-8"  # text: how .txt/.md files are decoded; undecodable files are dropped, never mangled
+    slice: tuple[float, float] | None = None  # text: [a, b] reads characters int(a*n):int(b*n) of each file
+    chunk_chars: int | None = Field(None, ge=1)  # text: documents of about this many characters, cut at line ends
+    split: Literal["train", "val"] | None = None  # every document goes to this token split; None: by id hash
+
+    @field_validator("slice")
+    @classmethod
+    def _slice_in_order(cls, v: tuple[float, float] | None) -> tuple[float, float] | None:
+        if v is not None and not 0 <= v[0] < v[1] <= 1:
+            raise ValueError("slice must be [a, b] with 0 <= a < b <= 1 (fractions of each file's characters)")
+        return v
 
     @field_validator("path")
     @classmethod

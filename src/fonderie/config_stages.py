@@ -29,7 +29,9 @@ class IngestStage(_StageBase):
 
     kind: Literal["ingest"]
     extractor: Literal["trafilatura", "resiliparse"] = "trafilatura"  # HTML -> text for WARC responses
-    extraction_timeout: float = Field(5.0, gt=0)  # seconds per page before it is dropped as `html_extraction_timeout`
+    # seconds per page (and for the extractor's process to start) before the page is dropped as
+    # `html_extraction_timeout`; 10 leaves room for a loaded machine, a page takes ~16 ms with trafilatura
+    extraction_timeout: float = Field(10.0, gt=0)
 
 
 class PageFurnitureSettings(_Strict):
@@ -106,7 +108,7 @@ class TokenizeStage(_StageBase):
 
     kind: Literal["tokenize"]
     tokenizer: str | None = None  # a folder with tokenizer.json; None: the pipeline's `tokenizer` stage
-    val_fraction: float = Field(0.005, ge=0, lt=1)  # documents (by id hash) written to val/
+    val_fraction: float = Field(0.005, ge=0, lt=1)  # documents with no input `split:` (by id hash) written to val/
     shard_tokens: int = Field(100_000_000, ge=1)  # a shard rolls over past this many tokens (~200 MB as uint16)
     row_group_tokens: int = Field(1 << 20, ge=1)  # rows are written in row groups of about this many tokens
     threads: int = Field(1, ge=1)  # encoding threads per task (tasks are processes: workers x threads <= cores)

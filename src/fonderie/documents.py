@@ -8,6 +8,7 @@ reads a whole stage and later stages can add columns of their own:
     text      string, never null
     source    string, never null: the `source` name of the input
     url, title, date, language, license, file   string: what the input knows (date as given, ISO 8601 when known)
+    split     string: `train` or `val` when the input fixes the token split (`split:`), null: by id hash
     extra     string: JSON object with any other input field (e.g. `author`), null when there is none
 
 Metadata keys that start with `_` are private to a run (e.g. a reader's reject reason) and are never written.
@@ -25,7 +26,7 @@ from datatrove.data import Document
 REJECT_KEY = "_reject_reason"
 DROP_REASON = "drop_reason"
 
-CORE_COLUMNS = ("id", "text", "source", "url", "title", "date", "language", "license", "file", "extra")
+CORE_COLUMNS = ("id", "text", "source", "url", "title", "date", "language", "license", "file", "split", "extra")
 _NOT_NULL = {"id", "text", "source"}
 
 

@@ -178,3 +178,53 @@ stages:
     funnels = run(pipeline)
     assert [(f["name"], f["kept"]) for f in funnels] == [("ingest", DOCS), ("tokenizer", 0), ("tokenize", DOCS)]
     assert main(["verify", str(tmp_path / "out" / "03_tokenize")]) == 0
+
+
+def test_nanogpt_split_of_one_text_file_through_the_stages(tmp_path):
+    """Two inputs slice one file (first 90% train, last 10% val, as nanoGPT): the token splits follow the inputs'
+    `split`, not the id hash, and every character lands in exactly one document."""
+    from helpers import run
+
+    text = "".join(
+        f"SPEAKER {i % 13}:\n{'Now is the winter of our discontent ' * (1 + i % 3)}\n\n" for i in range(600)
+    )
+    assert 45_000 < len(text) < 60_000
+    data = tmp_path / "input.txt"
+    data.write_text(text, encoding="utf-8")
+    pipeline = tmp_path / "p.yaml"
+    pipeline.write_text(f"""
+output: {tmp_path / "out"}
+executor: {{kind: local, tasks: 2, workers: 1}}
+inputs:
+  - {{source: shakespeare, format: text, path: "{data}", slice: [0, 0.9], chunk_chars: 1000, split: train}}
+  - {{source: shakespeare_val, format: text, path: "{data}", slice: [0.9, 1.0], chunk_chars: 1000, split: val}}
+stages:
+  - {{kind: ingest}}
+  - {{kind: tokenizer, vocab_size: 512, heldout_fraction: 0.05}}
+  - {{kind: tokenize, val_fraction: 0}}
+""")
+    funnels = run(pipeline)
+    n, cut = len(text), int(len(text) * 0.9)
+    documents = pl.read_parquet(tmp_path / "out" / "01_ingest" / "*.parquet")
+    by_source = {
+        source: documents.filter(pl.col("source") == source)
+        .with_columns(pl.col("id").str.extract(r"#(\d+)$").cast(pl.Int64).alias("k"))
+        .sort("k")
+        for source in ("shakespeare", "shakespeare_val")
+    }
+    head, tail = by_source["shakespeare"], by_source["shakespeare_val"]
+    assert "".join(head["text"]) == text[:cut] and "".join(tail["text"]) == text[cut:n]
+    assert set(head["split"]) == {"train"} and set(tail["split"]) == {"val"}
+    assert len(head) > 30 and len(tail) > 3
+    kept = len(head) + len(tail)
+    assert [(f["name"], f["kept"]) for f in funnels] == [("ingest", kept), ("tokenizer", 0), ("tokenize", kept)]
+
+    tokens = tmp_path / "out" / "03_tokenize" / "tokens"
+    rows = {split: pl.read_parquet(tokens / split) for split in ("train", "val")}
+    assert set(rows["val"]["id"]) == set(tail["id"]) and set(rows["train"]["id"]) == set(head["id"])
+    manifest = read_manifest(tokens)
+    for split in ("train", "val"):
+        assert manifest["splits"][split]["documents"] == len(rows[split])
+        assert manifest["splits"][split]["tokens"] == rows[split]["n_tokens"].sum()
+    assert manifest["totals"]["documents"] == kept
+    assert verify_tokens(tokens)[0] == []

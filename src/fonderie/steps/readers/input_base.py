@@ -37,6 +37,8 @@ class InputDocumentReader(BaseDiskReader):
         license: written to the `license` column of every document
         language: hint written to `language` when a record has none
         text_key: the record field that holds the text (jsonl, parquet)
+        split: `train` or `val` written to every document's `split` (the tokenize stage then writes it to that split
+            instead of choosing by id hash); None writes nothing
     """
 
     def __init__(
@@ -47,12 +49,16 @@ class InputDocumentReader(BaseDiskReader):
         language: str | None = None,
         text_key: str = "text",
         limit: int = -1,
+        split: str | None = None,
     ):
         folder, pattern = split_path(path)
         super().__init__(folder, glob_pattern=pattern, recursive=True, text_key=text_key, limit=limit)
         self.source = source
         self.license = license
         self.language = language
+        if split not in (None, "train", "val"):
+            raise ValueError(f"split must be None, 'train' or 'val', got {split!r}")
+        self.split = split
         self._warned: set[str] = set()
 
     def new_document(
@@ -75,7 +81,12 @@ class InputDocumentReader(BaseDiskReader):
                 meta[key] = value if isinstance(value, str) else str(value)
         if "id" in fields:
             fields["record_id"] = fields.pop("id")  # the record's own id is kept, ours is the stable one
+        if "split" in fields:
+            # the `split` column decides the token split; a record's own field of that name is kept, renamed
+            fields["record_split"] = fields.pop("split")
         meta.update(fields)
+        if self.split is not None:
+            meta["split"] = self.split
         if reject is None and not (isinstance(text, str) and text.strip()):
             reject = "empty_text"
         if reject:

@@ -10,6 +10,10 @@ class TextFolderReader(InputDocumentReader):
 
     Input: files decoded with `encoding` (default utf-8; a UTF-8 byte-order mark is removed).
     Output: one document per file, id `<source>/<file>#0`, `title` set to the file name without extension.
+        With `slice=(a, b)` the document is `text[int(a * n):int(b * n)]`, n the file's characters (nanoGPT's
+        split of one file: `(0, 0.9)` trains, `(0.9, 1)` validates). With `chunk_chars` the (sliced) text is cut
+        into documents `#0`, `#1`, ... in order, each ending at the first line end at or after `chunk_chars`
+        characters (the last takes the rest, trailing blank lines included), so they concatenate back to the text.
     Drops (marked here, dropped by ReaderRejectFilter):
         `undecodable_text`: bytes that are not valid in `encoding`; the warning names the file and the byte offset
             (set `encoding: latin-1` or `cp1252` on the input if that is what the files are)
@@ -18,13 +22,42 @@ class TextFolderReader(InputDocumentReader):
 
     Args:
         encoding: how the files are decoded
+        slice: (a, b) fractions of each file's characters to read, 0 <= a < b <= 1; None reads it all
+        chunk_chars: about how many characters per document; None: one document per file
     """
 
     name = "📄 Text files"
 
-    def __init__(self, *args, encoding: str = "utf-8", **kwargs):
+    def __init__(
+        self,
+        *args,
+        encoding: str = "utf-8",
+        slice: tuple[float, float] | None = None,
+        chunk_chars: int | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        if slice is not None and not (len(slice) == 2 and 0 <= slice[0] < slice[1] <= 1):
+            raise ValueError(f"slice must be (a, b) with 0 <= a < b <= 1, got {slice!r}")
+        if chunk_chars is not None and chunk_chars < 1:
+            raise ValueError(f"chunk_chars must be at least 1, got {chunk_chars!r}")
         self.encoding = encoding
+        self.slice = tuple(slice) if slice is not None else None
+        self.chunk_chars = chunk_chars
+
+    def _chunks(self, text: str) -> list[str]:
+        """The text cut at line ends into pieces of at least `chunk_chars` characters (the last may be shorter)."""
+        if self.chunk_chars is None:
+            return [text]
+        chunks, start = [], 0
+        while start < len(text):
+            end = text.find("\n", start + self.chunk_chars - 1)
+            if end < 0 or not text[end + 1 :].strip():
+                end = len(text) - 1  # trailing blank lines join the last chunk: alone they would be dropped as empty
+            end += 1
+            chunks.append(text[start:end])
+            start = end
+        return chunks or [text]
 
     def read_file(self, filepath: str):
         with self.track_time():
@@ -35,7 +68,10 @@ class TextFolderReader(InputDocumentReader):
                 text = raw.decode("utf-8-sig" if self.encoding.lower() in ("utf-8", "utf8") else self.encoding)
             except UnicodeDecodeError as e:
                 detail = f"byte {e.start}: {raw[e.start : e.start + 4]!r} is not {self.encoding}"
-                doc = self.new_document(filepath, 0, "", fields, reject="undecodable_text", detail=detail)
+                docs = [self.new_document(filepath, 0, "", fields, reject="undecodable_text", detail=detail)]
             else:
-                doc = self.new_document(filepath, 0, text, fields)
-        yield doc
+                if self.slice is not None:
+                    n = len(text)  # int(a * n) exactly as nanoGPT's data[:int(n * 0.9)], so the boundaries match
+                    text = text[int(self.slice[0] * n) : int(self.slice[1] * n)]
+                docs = [self.new_document(filepath, i, chunk, fields) for i, chunk in enumerate(self._chunks(text))]
+        yield from docs

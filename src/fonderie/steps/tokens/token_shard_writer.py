@@ -14,8 +14,9 @@ class TokenShardWriter(PipelineStep):
     """Encodes documents in batches and writes them as Parquet token shards, one row per document.
 
     Each document's ids (fonderie.tokens.encoder.TokenEncoder: tiktoken when provably identical to HF
-    `tokenizers`, HF otherwise) get the EOS id appended and go to `train/` or `val/` by a hash of the id
-    (`val_fraction`), so the split does not depend on tasks or order. Shards are `SPLIT/shard-RRRRR-KKKKK.parquet`
+    `tokenizers`, HF otherwise) get the EOS id appended and go to the split their `split` metadata names (`train` or
+    `val`, set by the input's `split:`), else to `train/` or `val/` by a hash of the id (`val_fraction`), so the
+    split does not depend on tasks or order. Shards are `SPLIT/shard-RRRRR-KKKKK.parquet`
     (RRRRR the task, KKKKK its rank in the task), roll over at `shard_tokens`, have row groups of about
     `row_group_tokens` (fonderie.tokens.files.ShardRoller), are written `.tmp` and renamed when the task succeeds;
     `.parts/RRRRR.json` then records each shard's rows, tokens, bytes and sha256 for the manifest phase.
@@ -24,7 +25,7 @@ class TokenShardWriter(PipelineStep):
     The first documents of each task, up to `check_chars` characters, are also encoded by HF; any difference
     stops the task.
     Memory: one batch of documents and their ids, plus one row group per split (per bucket when shuffling).
-    Input: documents (`source` in metadata; else the first part of the id).
+    Input: documents (`source` in metadata; else the first part of the id; `split` optional).
     Output: the same documents.
     Drops: none (an empty document is a row holding only EOS).
     Metadata added: none. Counts `total` (documents written), `tokens` (EOS included), `bytes_out` (bytes of
@@ -34,7 +35,7 @@ class TokenShardWriter(PipelineStep):
     Args:
         output_folder: the token folder (`NN_tokenize/tokens`)
         tokenizer: a tokenizer.json or the folder that holds it
-        val_fraction: share of documents (by id hash) written to `val/`
+        val_fraction: share of the documents without a `split` (by id hash) written to `val/`
         shard_tokens: a shard is closed once it holds this many tokens
         row_group_tokens: rows are written in row groups of about this many tokens
         threads: encoding threads of this task
@@ -128,7 +129,9 @@ class TokenShardWriter(PipelineStep):
         groups: dict = {}
         itemsize = np.dtype(encoder.dtype).itemsize
         for doc, ids in zip(batch, arrays, strict=True):
-            split = split_of(doc.id, self.val_fraction)
+            split = doc.metadata.get("split") or split_of(doc.id, self.val_fraction)
+            if split not in SPLITS:
+                raise ValueError(f"{doc.id}: split {split!r} is not one of {SPLITS}")
             key = split
             if self.shuffle_seed is not None:
                 key = (split, (hash64(doc.id, shuffle_salt(self.shuffle_seed)) * self.shuffle_buckets) >> 64)
