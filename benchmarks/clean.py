@@ -37,11 +37,7 @@ import resource
 import tempfile
 import time
 
-WARCS = [
-    "web/cc_warc/CC-MAIN-20200808165417-20200808195417-00395.part1.warc.gz",
-    "web/cc_warc/whirlwind/whirlwind.warc.gz",
-    "web/wget_warc/dolma-sample-0000.warc.gz",
-]
+from ingest import WARCS  # the same real WARC files as the ingest benchmark
 
 
 def pack_html_pages(data: Path, out: Path) -> None:

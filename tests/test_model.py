@@ -8,15 +8,8 @@ torch = pytest.importorskip("torch")
 
 from fonderie.model import GPT, PRESETS, ModelConfig, config_from_preset  # noqa: E402
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Matrices this small gain nothing from threads, and on a shared CI machine the second thread's spin-waits
-    cost 10x (measured here: 0.2 ms per tiny linear on 1 thread, 2 to 14 ms on 2 with a core busy)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+# tiny matrices: one torch thread (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def tiny(**overrides) -> GPT:

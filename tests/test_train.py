@@ -24,14 +24,8 @@ SETS = ["preset=tiny", "block_size=32", "batch_size=4", "max_steps=8", "warmup_s
         "log_every=1", "eval_batches=0", "learning_rate=3e-3"]  # fmt: skip
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Matrices this small gain nothing from threads, and on a shared CI machine the second thread's spin-waits
-    cost 10x (measured here: 0.2 ms per tiny linear on 1 thread, 2 to 14 ms on 2 with a core busy)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+# tiny matrices: one torch thread (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
