@@ -53,14 +53,21 @@ _LATIN = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "—": "
 _COMPOUND_TOK = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 
 
-def kept_mask(inp: list[str], out: list[str]) -> list[bool]:
+def kept_mask(inp: list[str], out: list[str], furniture: list[bool] | None = None) -> list[bool]:
     """For each input word, whether it is in the output: an in-order match that skips what was removed and takes a
-    word rejoined across a hyphen (`interrompu` for `inter` ... `rompu`) as both its halves."""
+    word rejoined across a hyphen (`interrompu` for `inter` ... `rompu`) as both its halves. Where an output word
+    matches a furniture word and, just past it, a body word that goes on matching (a catchword repeats the next
+    page's first word), the body word is credited: both alignments fit the output, the catchword's is the wrong one."""
     n, m = len(inp), len(out)
     kept = [False] * n
     i = j = 0
     while i < n and j < m:
         a, b = inp[i], out[j]
+        if a == b and furniture and furniture[i]:
+            k = next((k for k in range(i + 1, min(n, i + 12)) if not furniture[k]), None)
+            if k is not None and inp[k : k + 3] == out[j : j + 3] and inp[i : i + 3] != out[j : j + 3]:
+                i = k
+                continue
         if a == b:
             kept[i] = True
             i, j = i + 1, j + 1
@@ -101,7 +108,7 @@ def score(labeled: list[tuple[str, str]], output: str) -> Counter:
         toks = _TOK.findall(line)
         words += toks
         labels += [label] * len(toks)
-    kept = kept_mask(words, _TOK.findall(output))
+    kept = kept_mask(words, _TOK.findall(output), [label == "furniture" for label in labels])
     c = Counter()
     for label, k in zip(labels, kept, strict=True):
         c[label] += 1

@@ -103,6 +103,38 @@ def test_page_numbers_misread_at_the_top_go():
     )
 
 
+def test_a_roman_number_misread_over_a_chapter_opening_goes():
+    """Over a page that opens a chapter, one lower-case token of roman numerals' letters (`xivif` for xlvij) is the
+    page's number misread, where a word in capitals (`TABLF`) is the chapter's title."""
+    rng = random.Random(4)
+    out, body = [], []
+    for n in range(1, 16):
+        lines = body_lines(10 if n == 9 else 22, rng)
+        lines = ["TABLF", ""] + lines if n == 10 else lines
+        body += [t for t in lines if t]
+        head = ["xivif", ""] if n == 10 else [parfait(n), ""]
+        out.append("\n".join(head + lines))
+    result = strip_page_furniture("\n\f".join(out))
+    assert kept_lines(result.text) == body
+    assert removed("\n\f".join(out))["xivif"] == "running_header"
+
+
+def test_a_page_hidden_by_a_number_misread_as_the_next_goes_without_form_feeds():
+    """Without form feeds, page 8's number misread as 9 makes the run 7, 9, 10 and hides page 9 inside page 8: two
+    page lengths between numbers one apart show where it starts, and its head misread there (`BourancER l`) goes."""
+    rng = random.Random(7)
+    out, body = [], []
+    for n in range(1, 15):
+        lines = body_lines(22, rng)
+        body += [t for t in lines if t]
+        head = {8: "9 LE PARFAIT", 9: "BourancER l"}.get(n, parfait(n))
+        out += [head, ""] + lines
+    text = "\n".join(out)
+    result = strip_page_furniture(text)
+    assert kept_lines(result.text) == body
+    assert removed(text)["BourancER l"] == "running_header"
+
+
 def test_a_head_misread_where_an_unnumbered_page_starts_goes_without_form_feeds():
     """Without form feeds, where a page should start and its number was not found: `BourancER rég` (capitals inside
     its words, no word) is the head; a table of contents there (`Du Boulanger .......... 12`) is not."""

@@ -131,6 +131,17 @@ def number_debris(text: str, words: Words) -> bool:
     return words.kind(text) in ("number", "other") and not text.isdigit()
 
 
+def roman_like(text: str) -> bool:
+    """A lower-case token of three letters or more, four in five of them roman numerals' (`xivif` for xlvij): a
+    roman page number misread, where a chapter's title, alone over its first page, is a word in capitals."""
+    return (
+        len(text) >= 3
+        and text.isalpha()
+        and text.islower()
+        and 5 * sum(c in "ivxlcdmj" for c in text) >= 4 * len(text)
+    )
+
+
 _FURNITURE = {"running_header", "running_footer", "page_number"}
 
 
@@ -139,7 +150,8 @@ def edge_debris(view: PageView, clusters: list[list[HeadCand]], words: Words) ->
 
     A head misread (`head_debris`) where a cluster's head is expected (every page of its span, or every other one);
     at the top of pages in a book that prints furniture at the top of most pages, a page number misread
-    (`number_debris`), but for a page that opens a chapter (its one word is the title, `PREFAG`). A line that goes on
+    (`number_debris`), but for a page that opens a chapter (its one word is the title, `PREFAG`) unless the word is
+    roman numerals misread (`roman_like`). A line that goes on
     with a word hyphenated at the end of the page before is text.
     """
     full = [p for p in range(view.n) if view._full(p)]
@@ -159,8 +171,8 @@ def edge_debris(view: PageView, clusters: list[list[HeadCand]], words: Words) ->
             want = _want(view, p)
             if heads and head_debris(text, heads, words, _keys(text), want):
                 view.removed[edge[0]] = REASON[where]
-            elif numbered and not view._opening(p) and number_debris(text, words):  # over a chapter: its title
-                view.removed[edge[0]] = REASON[where]
+            elif numbered and (not view._opening(p) or roman_like(text)) and number_debris(text, words):
+                view.removed[edge[0]] = REASON[where]  # over a chapter, a word is its title (`PREFAG`)
 
 
 def _want(view: PageView, p: int) -> int | None:

@@ -219,8 +219,8 @@ def _with_roman_ends(
 def _fill_gaps(members, clean, offsets, page_chars):
     """Look for the numbers missing from the run between two of its members: printed anywhere between them (a
     chapter's first page has its number at the foot when the others have it at the head), or misread by the OCR
-    near where it should be. The offsets where a page still has no number are returned so that its head can be
-    looked for there."""
+    near where it should be. The offsets where a page still has no number (or two members one number apart stand
+    two pages apart) are returned so that its head can be looked for there."""
     out, breaks = [members[0]], []
     for a, b in zip(members, members[1:], strict=False):
         dv = b.value - a.value
@@ -246,4 +246,9 @@ def _fill_gaps(members, clean, offsets, page_chars):
             else:
                 breaks.append((want, a.value + k))
         out.append(b)
+    # a member whose number was misread as the next one (`xv` printed for xiv) hides a page: two numbers one apart
+    # stand two page lengths apart; that page's head is looked for one page length after the first
+    for a, b in zip(out, out[1:], strict=False):
+        if b.value - a.value == 1 and round((b.pos - a.pos) / page_chars) >= 2:
+            breaks.append((a.pos + page_chars, a.value))  # a printed one too many: the hidden page is its number
     return out, breaks
