@@ -1,15 +1,21 @@
-"""The nanoGPT anchor: tiny shakespeare through fonderie's tokenizer, token shards and trainer, in bits per byte.
+"""The nanoGPT anchor: tiny Shakespeare through fonderie's own stages (pipelines/tinyshakespeare.yaml), in bits
+per byte.
 
-    python benchmarks/train.py --data /path/to/tinyshakespeare/input.txt
+    python benchmarks/train.py --data ../shared/data/tinyshakespeare/input.txt [--set stages.pretrain.max_steps=900]
 
 nanoGPT's README trains a "baby GPT" on CPU (4 layers, 4 heads, 128 dims, context 64, no dropout) to a val loss
 of about 1.88 nats per character, 1.88 / ln 2 = 2.71 bits per character, the same as bits per byte on this ASCII
-text. The split is nanoGPT's (data/shakespeare_char/prepare.py): the first 90% of the characters train, the last
-10% validate. We train a byte-level BPE on the train part with fonderie's tokenizer trainer, write token shards and
-a manifest as the tokenize stage does, and train a model no bigger than the baby GPT (preset `shakespeare`, GQA
-off) with fonderie.train. Bits per byte make the two comparable although our tokens are not characters.
+text; run as documented on this project's 2-core machine it takes about 150 s. The pipeline splits the file as
+nanoGPT does (the first 90% of the characters train, the last 10% validate), trains a byte-level BPE on the train
+part, writes token shards, and pretrains a model no bigger than the baby GPT (preset `shakespeare`). Bits per byte
+make the two comparable although our tokens are not characters. `--set` overrides any key of the pipeline.
+With `--nanogpt DIR` (a checkout of github.com/karpathy/nanoGPT; nothing is downloaded), nanoGPT's documented CPU
+run is made in the same run, on a copy of it, on the same file, after ours: its wall time and val loss are printed
+beside ours (`nanogpt_seconds` includes its start-up, a few seconds).
 
-Prints progress, then one JSON line: val_bpb, val_loss, train_seconds, tokens_per_second, mfu, the settings.
+Prints the stages' progress, then one JSON line: val_bpb, val_loss, train_seconds (wall time of the training loop,
+its evaluations included), tokens_per_second, mfu (against the fp32 matmul peak measured on this CPU), the seconds
+of every stage and the settings.
 """
 
 from __future__ import annotations
@@ -24,111 +30,100 @@ sys.path.append(str(Path(__file__).resolve().parent))  # sibling modules (pagina
 
 import argparse
 import json
+import math
+import re
+import shutil
+import subprocess
 import tempfile
 import time
 
-# benchmarks/tokenize.py shadows the standard library's `tokenize` (which torch's imports use): drop this folder
-# from the import path before importing anything else
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+from fonderie.config import load_pipeline
+from fonderie.model import GPT, ModelConfig
+from fonderie.runner import run_pipeline
 
-import torch  # noqa: E402
-from datatrove.io import get_datafolder  # noqa: E402
-
-from fonderie.steps.tokens.manifest_writer import ManifestWriter  # noqa: E402
-from fonderie.tokens.files import TOKENIZER_DIR, ShardRoller, file_sha256, token_dtype, write_parts  # noqa: E402
-from fonderie.tokens.train import save_tokenizer, train_tokenizer  # noqa: E402
-from fonderie.train import train  # noqa: E402
-
-parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-parser.add_argument("--data", required=True, help="tiny shakespeare's input.txt (1,115,394 characters)")
-parser.add_argument("--work", help="folder for the token shards and the run (default: a temporary folder)")
-parser.add_argument("--vocab-size", type=int, default=512, help="BPE vocabulary, the 256 bytes and specials included")
-parser.add_argument("--max-steps", type=int, default=600, help="optimizer steps")
-parser.add_argument("--batch-size", type=int, default=32, help="sequences of 64 tokens per step")
-parser.add_argument("--learning-rate", type=float, default=2e-3, help="peak learning rate")
-parser.add_argument("--threads", type=int, default=1,
-                    help="torch CPU threads; 1 by default: matrices of 128 gain little from more, and a busy core "
-                    "makes the others spin-wait (0: torch's default)")  # fmt: skip
-args = parser.parse_args()
-if args.threads:
-    torch.set_num_threads(args.threads)
-
-# ---------------------------------------------------------------------------------------------------------------------
-# nanoGPT's split, then the train part cut into ~64 kB documents at line ends: a row group (here one document)
-# is the unit the loader shuffles, and each document's trailing EOS is one token in 20,000
-text = Path(args.data).read_text(encoding="utf-8")
-n = len(text)
-splits = {"train": text[: int(n * 0.9)], "val": text[int(n * 0.9) :]}
+PIPELINE = Path(__file__).resolve().parents[1] / "pipelines" / "tinyshakespeare.yaml"
+NANOGPT_BPB = round(1.88 / 0.693147, 2)  # nanoGPT's documented val loss, in bits per character (= byte here)
+# nanoGPT's README, "I only have a macbook": the baby GPT on CPU
+NANOGPT_CPU = ["config/train_shakespeare_char.py", "--device=cpu", "--compile=False", "--eval_iters=20",
+               "--log_interval=1", "--block_size=64", "--batch_size=12", "--n_layer=4", "--n_head=4", "--n_embd=128",
+               "--max_iters=2000", "--lr_decay_iters=2000", "--dropout=0.0"]  # fmt: skip
 
 
-def documents(part: str, size: int = 65536) -> list[str]:
-    docs, start = [], 0
-    while start < len(part):
-        end = part.find("\n", start + size)
-        end = len(part) if end < 0 else end + 1
-        docs.append(part[start:end])
-        start = end
-    return docs
+def nanogpt(checkout: Path, data: Path, work: Path) -> dict:
+    """nanoGPT's documented CPU run on `data`, in a copy of `checkout`: wall seconds and its last val loss."""
+    repo = work / "nanogpt"
+    shutil.copytree(checkout, repo, ignore=shutil.ignore_patterns(".git", "out*"), dirs_exist_ok=True)
+    shutil.copyfile(data, repo / "data" / "shakespeare_char" / "input.txt")  # prepare.py downloads it otherwise
+    subprocess.run([sys.executable, "data/shakespeare_char/prepare.py"], cwd=repo, check=True, capture_output=True)
+    start = time.perf_counter()
+    run = subprocess.run([sys.executable, "train.py", *NANOGPT_CPU], cwd=repo, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if run.returncode:
+        raise SystemExit(f"nanoGPT failed:\n{run.stderr[-2000:]}")
+    evals = re.findall(r"step (\d+): train loss ([\d.]+), val loss ([\d.]+)", run.stdout)
+    step, _, val = evals[-1]
+    return {"nanogpt_seconds": round(seconds, 1), "nanogpt_val_loss": float(val),
+            "nanogpt_val_bpb": round(float(val) / math.log(2), 4), "nanogpt_steps": int(step)}  # fmt: skip
 
 
-work = Path(args.work or tempfile.mkdtemp(prefix="fonderie-shakespeare-"))
-tokens_dir = work / "tokens"
-t0 = time.perf_counter()
-tokenizer = train_tokenizer([documents(splits["train"])], vocab_size=args.vocab_size, min_frequency=2)
-save_tokenizer(tokenizer, get_datafolder(str(work / TOKENIZER_DIR)))
-eos = tokenizer.token_to_id("<|eos|>")
-dtype = token_dtype(tokenizer.get_vocab_size())
-records = []
-for split, part in splits.items():
-    docs = documents(part)
-    roller = ShardRoller(get_datafolder(str(tokens_dir)), split, 0, dtype, 1 << 30, 1)  # one row group per document
-    arrays = [torch.tensor(e.ids).numpy() for e in tokenizer.encode_batch(docs)]
-    roller.add([f"shakespeare/{split}#{i}" for i in range(len(docs))], ["shakespeare"] * len(docs), arrays, eos)
-    records += roller.close()
-sha = file_sha256(work / TOKENIZER_DIR / "tokenizer.json")
-write_parts(get_datafolder(str(tokens_dir)), 0, {"rank": 0, "tokenizer_sha256": sha, "dtype": dtype,
-                                                 "shards": records})  # fmt: skip
-list(ManifestWriter(str(tokens_dir), str(work / TOKENIZER_DIR), parts=1).run(None, 0, 1))
-manifest = json.loads((tokens_dir / "manifest.json").read_text())
-bytes_per_token = len(splits["val"].encode()) / manifest["splits"]["val"]["tokens"]
-counts = manifest["splits"]
-print(f"tokenized in {time.perf_counter() - t0:.1f}s: {counts['train']['tokens']:,} train tokens, "
-      f"{counts['val']['tokens']:,} val tokens, {bytes_per_token:.2f} bytes per val token", flush=True)  # fmt: skip
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", required=True, help="tiny Shakespeare's input.txt (1,115,394 characters)")
+    parser.add_argument("--work", help="the pipeline's output folder (default: a new temporary folder)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY.PATH=VALUE",
+        help="override a key of pipelines/tinyshakespeare.yaml, e.g. stages.pretrain.max_steps=900",
+    )
+    parser.add_argument("--nanogpt", type=Path, help="a nanoGPT checkout: run its documented CPU run too, after ours")
+    args = parser.parse_args()
+    data = Path(args.data).resolve()
+    if not data.is_file():
+        parser.error(f"--data {args.data}: no such file")
+    work = Path(args.work or tempfile.mkdtemp(prefix="fonderie-shakespeare-")).resolve()
+    cfg = load_pipeline(PIPELINE, [f"inputs.*.path={data}", f"output={work}", *args.set])
+    run_pipeline(cfg)
 
-# ---------------------------------------------------------------------------------------------------------------------
-# The baby GPT's shape; nanoGPT trains 5,000 steps of 12 x 64 characters, we train fewer, longer (in bytes) batches
-sets = [
-    "preset=shakespeare",
-    f"batch_size={args.batch_size}",
-    f"max_steps={args.max_steps}",
-    f"learning_rate={args.learning_rate}",
-    "warmup_steps=50",
-    "min_lr_ratio=0.1",
-    "weight_decay=0.1",
-    "beta2=0.99",  # nanoGPT's shakespeare_char: few tokens per step, so a longer second-moment memory
-    f"eval_every={args.max_steps}",
-    "eval_batches=0",  # the whole val split
-    f"log_every={max(1, args.max_steps // 20)}",
-    f"checkpoint_every={args.max_steps}",
-    "device=cpu",
-]
-t0 = time.perf_counter()
-summary = train(tokens_dir, work / "run", sets)
-train_seconds = time.perf_counter() - t0
-rows = [json.loads(line) for line in (work / "run" / "metrics.jsonl").read_text().splitlines()]
-speed = [r["tokens_per_second"] for r in rows]
-result = {
-    "val_bpb": round(summary["val_bpb"], 4),
-    "val_loss": round(summary["val_loss"], 4),
-    "train_seconds": round(train_seconds, 1),
-    "tokens_per_second": round(sum(speed) / len(speed)),
-    "mfu": round(sum(r["mfu"] for r in rows) / len(rows), 4),
-    "steps": args.max_steps,
-    "batch_size": args.batch_size,
-    "vocab_size": args.vocab_size,
-    "bytes_per_token": round(bytes_per_token, 3),
-    "threads": torch.get_num_threads(),
-    "nanogpt_reference_bpb": round(1.88 / 0.6931, 2),
-}
-print(json.dumps(result))
-sys.exit(0)
+    stages = {}
+    for _, dirname in cfg.stage_dirs():
+        meta = json.loads((work / dirname / "stage.json").read_text())
+        stages[dirname] = round(sum(r["seconds"] for r in meta["runs"]), 1)
+    pretrain = next(d for s, d in cfg.stage_dirs() if s.kind == "pretrain")
+    rows = [json.loads(line) for line in (work / pretrain / "run" / "metrics.jsonl").read_text().splitlines()]
+    manifest = json.loads((work / next(d for s, d in cfg.stage_dirs() if s.kind == "tokenize") / "tokens" /
+                           "manifest.json").read_text())  # fmt: skip
+    stage = next(s for s in cfg.stages if s.kind == "pretrain")
+    val = next(i for i in cfg.inputs if i.split == "val")  # the val split's text, as the reader cuts it
+    text = data.read_text(encoding="utf-8")
+    a, b = val.slice or (0.0, 1.0)
+    val_bytes = len(text[int(a * len(text)) : int(b * len(text))].encode())
+    config = json.loads((work / pretrain / "run" / "config.json").read_text())["model"]
+    model = GPT(ModelConfig(**config))
+    params = model.num_params()
+    result = {
+        "val_bpb": round(rows[-1]["val_bpb"], 4),
+        "val_loss": round(rows[-1]["val_loss"], 4),
+        "train_seconds": round(rows[-1]["elapsed_s"], 1),
+        "tokens_per_second": round(sum(r["tokens_per_second"] for r in rows) / len(rows)),
+        "mfu": round(sum(r["mfu"] for r in rows) / len(rows), 4),
+        "steps": rows[-1]["step"],
+        "batch_size": stage.batch_size,
+        "preset": stage.preset,
+        "vocab_size": manifest["tokenizer"]["vocab_size"],
+        "params": params,
+        "non_embedding_params": params - model.config.vocab_size * model.config.n_embd,
+        "nanogpt_non_embedding_params": 4 * 12 * 128 * 128,  # its 4 blocks of 128 dims (+ 8k embeddings of 65 chars)
+        "bytes_per_val_token": round(val_bytes / manifest["splits"]["val"]["tokens"], 3),
+        "stage_seconds": stages,
+        "nanogpt_reference_bpb": NANOGPT_BPB,
+        "output": str(work),
+    }
+    if args.nanogpt:
+        result |= nanogpt(args.nanogpt, data, work)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

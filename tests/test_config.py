@@ -121,6 +121,23 @@ def test_apply_overrides_creates_nested_keys():
     assert raw == {"a": [{"name": "x", "v": 2, "w": [1, 2]}], "b": {"c": {"d": True}}}
 
 
+def test_a_star_sets_every_item_of_a_list():
+    raw = {"inputs": [{"source": "a", "path": "x"}, {"source": "b", "path": "y"}], "stages": []}
+    raw = apply_overrides(raw, ["inputs.*.path=/data/input.txt", "inputs.b.license=CC0"])
+    assert [i["path"] for i in raw["inputs"]] == ["/data/input.txt"] * 2 and raw["inputs"][1]["license"] == "CC0"
+    with pytest.raises(ConfigError, match=r"stages\.\*: the list is empty"):
+        apply_overrides(raw, ["stages.*.name=x"])
+
+
+def test_tinyshakespeare_pipeline_takes_its_file_from_one_override():
+    root = Path(__file__).resolve().parents[1]
+    cfg = load_pipeline(root / "pipelines" / "tinyshakespeare.yaml", ["inputs.*.path=/elsewhere/input.txt"])
+    assert [(i.path, i.slice, i.split) for i in cfg.inputs] == [
+        ("/elsewhere/input.txt", (0.0, 0.9), "train"),
+        ("/elsewhere/input.txt", (0.9, 1.0), "val"),
+    ]
+
+
 def test_resolved_config_dump_round_trips(tmp_path):
     cfg = load_pipeline(write(tmp_path, MINIMAL), ["executor.workers=2"])
     again = load_pipeline(write(tmp_path, cfg.dump()))

@@ -44,6 +44,8 @@ def test_a_run_writes_metrics_checkpoint_and_config(tokens, tmp_path):
     assert rows[-1]["train_loss"] < rows[0]["train_loss"]
     assert {"val_loss", "val_bpb"} <= set(rows[3]) and "val_loss" not in rows[2]
     assert all(r["tokens_per_second"] > 0 and 0 < r["mfu"] < 1 for r in rows)
+    elapsed = [r["elapsed_s"] for r in rows]  # wall time of the run so far, evaluations included
+    assert elapsed == sorted(elapsed) and elapsed[0] > 0
     names = {p.name for p in (tmp_path / "checkpoint").iterdir()}
     assert {"model.safetensors", "optimizer.pt", "state.json", "config.json", "rng-0.pt"} <= names
     assert not (tmp_path / "checkpoint.tmp").exists()

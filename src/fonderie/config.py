@@ -2,7 +2,8 @@
 
 A pipeline file declares `inputs` (where raw documents come from), an `output` directory, an `executor`
 (local, Slurm or Ray) and an ordered list of `stages`. YAML is loaded with `yaml.safe_load` (no tags, no code);
-`--set key.path=value` overrides are applied to the raw mapping before validation, so they are validated too.
+`--set key.path=value` overrides are applied to the raw mapping before validation, so they are validated too
+(`--set inputs.*.path=FILE` sets the path of every input).
 Every error names the file, the key path and what was expected.
 
 Relative paths (inputs, output) are resolved against the current working directory, like any command-line tool.
@@ -165,27 +166,35 @@ def _list_index(seq: list, part: str, where: str) -> int:
 
 
 def apply_overrides(raw: dict, overrides: list[str]) -> dict:
-    """Set `a.b.c=value` items into the raw mapping (values parsed as YAML scalars)."""
+    """Set `a.b.c=value` items into the raw mapping (values parsed as YAML scalars). In a list, an item is named by
+    its index, its `name`, `kind` or `source`, or `*` for every item: `--set inputs.*.path=input.txt`."""
     for item in overrides:
         path, value = _parse_override(item)
-        node: Any = raw
-        for i, part in enumerate(path):
-            last = i == len(path) - 1
-            where = ".".join(path[: i + 1])
-            if isinstance(node, list):
-                idx = _list_index(node, part, where)
-                if last:
-                    node[idx] = value
-                else:
-                    node = node[idx]
-            elif isinstance(node, dict):
-                if last:
-                    node[part] = value
-                else:
-                    node = node.setdefault(part, {})
-            else:
-                raise ConfigError(f"--set {item!r}: {'.'.join(path[:i])} is a value, not a mapping")
+        _set(raw, path, 0, value, item)
     return raw
+
+
+def _set(node: Any, path: list[str], i: int, value: Any, item: str) -> None:
+    part, last, where = path[i], i == len(path) - 1, ".".join(path[: i + 1])
+    if isinstance(node, list):
+        if part == "*":
+            if not node:
+                raise ConfigError(f"--set {where}: the list is empty")
+            indexes = range(len(node))
+        else:
+            indexes = [_list_index(node, part, where)]
+        for idx in indexes:
+            if last:
+                node[idx] = value
+            else:
+                _set(node[idx], path, i + 1, value, item)
+    elif isinstance(node, dict):
+        if last:
+            node[part] = value
+        else:
+            _set(node.setdefault(part, {}), path, i + 1, value, item)
+    else:
+        raise ConfigError(f"--set {item!r}: {'.'.join(path[:i])} is a value, not a mapping")
 
 
 def _format_errors(source: str, err: ValidationError) -> str:

@@ -53,6 +53,7 @@ class TrainConfig:
     num_workers: int = 0  # DataLoader workers per rank reading shards (0: in the training process)
     compile: bool = False  # torch.compile the model (slow to start; worth it on GPU for long runs)
     device: str = "auto"  # auto | cpu | cuda
+    threads: int = 0  # torch CPU threads (0: torch's default); 1 for models this small: more threads spin-wait
 
 
 # bf16 dense peaks without sparsity, from the vendors' datasheets (H100/H200 SXM: 989 TFLOPS, A100: 312)
@@ -66,13 +67,17 @@ def peak_flops(device: torch.device) -> float:
             if key in name:
                 return value
         return float("nan")  # unknown card: no MFU rather than a wrong one
-    # on CPU there is no datasheet figure: time fp32 matmuls, the operation training spends its time in
+    # on CPU there is no datasheet figure: time fp32 matmuls, the operation training spends its time in, with the
+    # threads training will use; the best of five rounds, as a peak is (one round is at the mercy of other work)
     a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
     a @ b
-    t0, n = time.perf_counter(), 8
-    for _ in range(n):
-        a @ b
-    return n * 2 * 1024**3 / (time.perf_counter() - t0)
+    best = 0.0
+    for _ in range(5):
+        t0 = time.perf_counter()
+        for _ in range(4):
+            a @ b
+        best = max(best, 4 * 2 * 1024**3 / (time.perf_counter() - t0))
+    return best
 
 
 def lr_at(step: int, c: TrainConfig) -> float:
@@ -118,6 +123,8 @@ def train(data: str | Path, out: str | Path, sets: list[str] = (), resume: bool 
     train_sets, model_sets = parse_sets(list(sets))
     saved = json.loads((out / "config.json").read_text()) if resume else {}
     c = replace(TrainConfig(), **{**saved.get("train", {}), **train_sets})
+    if c.threads:
+        torch.set_num_threads(c.threads)
     want_cuda = c.device == "cuda" or (c.device == "auto" and torch.cuda.is_available())
     device = torch.device(f"cuda:{local_rank}" if want_cuda else "cpu")
     if ddp:
@@ -252,6 +259,7 @@ def train(data: str | Path, out: str | Path, sets: list[str] = (), resume: bool 
     task = bar.add_task("", total=c.max_steps, completed=step)
     with bar:
         t0, start_step = time.perf_counter(), step
+        began = t0  # the wall time of this invocation's training, evaluations and checkpoints included
         while step < last_step:
             lr = lr_at(step, c)
             for group in optimizer.param_groups:
@@ -285,6 +293,7 @@ def train(data: str | Path, out: str | Path, sets: list[str] = (), resume: bool 
                        "mfu": flops_per_step / dt / peak}  # fmt: skip
                 if step % c.eval_every == 0 or is_last:
                     row["val_loss"], row["val_bpb"] = evaluate()
+                row["elapsed_s"] = round(time.perf_counter() - began, 3)
                 t0, start_step = time.perf_counter(), step  # evaluation and logging are not training time
                 if master:
                     with metrics_path.open("a") as f:

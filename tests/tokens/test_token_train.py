@@ -93,3 +93,22 @@ def test_saved_files_are_what_transformers_reads():
     assert special["eos_token"] == "<|eos|>" and "<|assistant|>" in special["additional_special_tokens"]
     spec = json.loads((tokenizer_dir() / "tokenizer.json").read_text())
     assert spec["normalizer"]["type"] == "NFC" and spec["post_processor"] is None
+
+
+def test_val_documents_never_train_the_tokenizer_and_are_held_back_for_the_report():
+    folder = temporary_folder()
+    docs = documents(120)
+    for d in docs[::4]:
+        d.metadata["split"] = "val"
+    write_document_shards(folder, docs, shards=2)
+    data = get_datafolder(str(folder))
+    files = data.list_files(glob_pattern="part-*.parquet", recursive=False)
+    val: dict = {}
+    strata = scan_strata(data, files, val)
+    assert val["documents"] == 30 and sum(s["documents"] for s in strata.values()) == 90
+    assert val["bytes"] == sum(len(d.text.encode()) for d in docs[::4])
+    heldout, counts = {}, {}
+    rates = {k: 1.0 for k in strata}  # every train document is sampled
+    texts = [t for batch in sample_texts(data, files, rates, b"s", 0.0, heldout, 10**9, counts) for t in batch]
+    assert sorted(texts) == sorted(d.text for d in docs if d.metadata.get("split") != "val")
+    assert sorted(t for h in heldout.values() for t in h) == sorted(d.text for d in docs[::4])

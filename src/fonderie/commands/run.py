@@ -17,7 +17,8 @@ def register(sub) -> None:
         action="append",
         default=[],
         metavar="KEY.PATH=VALUE",
-        help="override any config key, e.g. --set output=out/x --set inputs.web.path='crawl/*.warc.gz'",
+        help="override any config key, e.g. --set output=out/x --set inputs.web.path='crawl/*.warc.gz' "
+        "(`inputs.*.path=...`: every input)",
     )
     p.add_argument(
         "--dry-run",

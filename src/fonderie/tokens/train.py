@@ -10,6 +10,8 @@ Sampling, in two streamed passes over the shards (never the corpus in memory):
 3. `sample_texts` keeps a document when a keyed hash of its id, mapped to [0, 1), falls under its stratum's rate
    (after the first `heldout_fraction`, which is held back for the report). The sample is the same whatever the
    shard layout or order, and only kept texts become Python strings.
+Documents of the val split (`split` column, set by an input's `split: val`) never train the tokenizer: they are
+what the model is evaluated on, so they are left out of the strata and only ever held back for the report.
 
 BPE training memory grows with the distinct pre-tokens of the sample (HF counts words, tokenizers#1824), so it
 is bounded by `sample_bytes`, not by the corpus: about 1 GB of text is what tokenizers are usually trained on.
@@ -104,12 +106,31 @@ def save_tokenizer(tokenizer, folder: DataFolder, extra_special_tokens=()) -> No
 
 
 # ------------------------------------------------------------------------------------------------------ sampling
-def scan_strata(folder: DataFolder, files: list[str]) -> dict[tuple[str, str], dict]:
-    """{(source, language): {"documents", "bytes"}} of every shard (pass 1)."""
+def _columns(shard: pq.ParquetFile, wanted: list[str]) -> list[str]:
+    """`wanted`, and `split` if the shard has it (shards of older runs may not)."""
+    return wanted + ["split"] * ("split" in shard.schema_arrow.names)
+
+
+def _val(batch: pa.RecordBatch) -> list[bool]:
+    """Whether each document of the batch belongs to the val split."""
+    if "split" not in batch.schema.names:
+        return [False] * batch.num_rows
+    return pc.fill_null(pc.equal(batch.column("split"), "val"), False).to_pylist()
+
+
+def scan_strata(folder: DataFolder, files: list[str], val: dict | None = None) -> dict[tuple[str, str], dict]:
+    """{(source, language): {"documents", "bytes"}} of every shard (pass 1), val documents apart (added up in
+    `val`, {"documents", "bytes"}, when given)."""
     strata: dict[tuple[str, str], dict] = {}
     for path in files:
         with folder.open(path, "rb") as f, pq.ParquetFile(f) as shard:
-            for batch in shard.iter_batches(batch_size=65536, columns=["source", "language", "text"]):
+            for batch in shard.iter_batches(batch_size=65536, columns=_columns(shard, ["source", "language", "text"])):
+                is_val = pa.array(_val(batch))
+                if val is not None:
+                    val["documents"] = val.get("documents", 0) + (pc.sum(is_val).as_py() or 0)
+                    sizes = pc.binary_length(batch.column("text")).filter(is_val)
+                    val["bytes"] = val.get("bytes", 0) + (pc.sum(sizes).as_py() or 0)
+                batch = batch.filter(pc.invert(is_val))
                 table = pa.table(
                     {
                         "source": batch.column("source"),
@@ -154,19 +175,22 @@ def sample_texts(
     counts: dict[tuple[str, str], dict],
 ) -> Iterator[list[str]]:
     """Batches of sampled texts (pass 2). Held-back documents go to `heldout[language]` (up to `heldout_bytes`
-    of UTF-8 per language); what was sampled is added up in `counts[stratum]`."""
+    of UTF-8 per language); what was sampled is added up in `counts[stratum]`. A val document is never sampled;
+    it is held back whatever its hash (where `heldout_bytes` leaves room)."""
     held_size: dict[str, int] = {}
     for path in files:
         with folder.open(path, "rb") as f, pq.ParquetFile(f) as shard:
-            for batch in shard.iter_batches(batch_size=4096, columns=["id", "source", "language", "text"]):
+            columns = _columns(shard, ["id", "source", "language", "text"])
+            for batch in shard.iter_batches(batch_size=4096, columns=columns):
                 ids = batch.column("id").to_pylist()
                 sources = batch.column("source").to_pylist()
                 languages = pc.fill_null(batch.column("language"), UNDETERMINED).to_pylist()
                 sizes = pc.binary_length(batch.column("text")).to_pylist()
+                vals = _val(batch)
                 keep, hold = [], []
                 for i, (doc_id, source, language) in enumerate(zip(ids, sources, languages, strict=True)):
                     u = unit_hash(doc_id, salt)
-                    if u < heldout_fraction:
+                    if vals[i] or u < heldout_fraction:
                         if held_size.get(language, 0) < heldout_bytes:
                             held_size[language] = held_size.get(language, 0) + sizes[i]
                             hold.append(i)

@@ -17,6 +17,7 @@ REPORT_FILE = "report.json"
 class TokenizerTrainer(PipelineStep):
     """Trains fonderie's byte-level BPE on a stratified sample of a document stage's shards (run it as 1 task).
 
+    Documents of the val split (an input's `split: val`) never train it: they are held back for the report only.
     Reads `part-*.parquet` of `documents` itself, in two streamed passes (fonderie.tokens.train: sizes per
     (source, language), then a hash-based sample per stratum), so the corpus is never in memory; trains with HF
     `tokenizers` (NFC, fonderie's pre-tokenizer: French elisions kept with their word, digits one by one);
@@ -26,9 +27,9 @@ class TokenizerTrainer(PipelineStep):
     Input: nothing (documents given are passed through).
     Output: the same documents.
     Drops: none.
-    Metadata added: none. Counts `documents_scanned`, `bytes_scanned`, `sample_documents`, `sample_bytes`,
-        `heldout_documents`, `vocab_size`, and per held-back language `fertility_<lang>` (tokens per word) and
-        `bytes_per_token_<lang>`.
+    Metadata added: none. Counts `documents_scanned`, `val_documents_excluded`, `bytes_scanned`, `sample_documents`,
+        `sample_bytes`, `heldout_documents`, `vocab_size`, and per held-back language `fertility_<lang>` (tokens
+        per word) and `bytes_per_token_<lang>`.
 
     Args:
         documents: the folder of the document shards to sample (the stage before the tokenizer)
@@ -101,9 +102,10 @@ class TokenizerTrainer(PipelineStep):
 
         start = time.time()
         files = self.documents.list_files(glob_pattern="part-*.parquet", recursive=False)
-        strata = scan_strata(self.documents, files)
+        val: dict = {}
+        strata = scan_strata(self.documents, files, val)
         if not strata:
-            raise RuntimeError(f"{self.documents.path}: no documents to train a tokenizer on")
+            raise RuntimeError(f"{self.documents.path}: no documents to train a tokenizer on (val ones excepted)")
         sizes = {k: v["bytes"] for k, v in strata.items()}
         quotas = stratum_quotas(sizes, self.sample_bytes, self.balance)
         # a rate applies to the documents not held back: scaled so that the quota is what gets trained on
@@ -128,8 +130,10 @@ class TokenizerTrainer(PipelineStep):
             "fast_encoder": encoder.fast,
             "fast_encoder_unavailable_because": encoder.slow_reason,
             "sample": {
-                "documents_scanned": sum(v["documents"] for v in strata.values()),
-                "bytes_scanned": sum(sizes.values()),
+                "documents_scanned": sum(v["documents"] for v in strata.values()) + val.get("documents", 0),
+                "val_documents_excluded": val.get("documents", 0),
+                "val_bytes_excluded": val.get("bytes", 0),
+                "bytes_scanned": sum(sizes.values()) + val.get("bytes", 0),
                 "documents": sum(v["documents"] for v in sampled.values()),
                 "bytes": sum(v["bytes"] for v in sampled.values()),
                 "sample_bytes": self.sample_bytes,
@@ -160,6 +164,7 @@ class TokenizerTrainer(PipelineStep):
     def _count(self, report: dict) -> None:
         sample = report["sample"]
         self.stat_update("documents_scanned", value=sample["documents_scanned"])
+        self.stat_update("val_documents_excluded", value=sample["val_documents_excluded"])
         self.stat_update("bytes_scanned", value=sample["bytes_scanned"])
         self.stat_update("sample_documents", value=sample["documents"])
         self.stat_update("sample_bytes", value=sample["bytes"])
