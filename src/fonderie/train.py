@@ -53,7 +53,7 @@ class TrainConfig:
     num_workers: int = 0  # DataLoader workers per rank reading shards (0: in the training process)
     compile: bool = False  # torch.compile the model (slow to start; worth it on GPU for long runs)
     device: str = "auto"  # auto | cpu | cuda
-    threads: int = 0  # torch CPU threads (0: torch's default); 1 for models this small: more threads spin-wait
+    threads: int = 0  # torch CPU threads (0: torch's default, every core); 1 where other work shares the cores
 
 
 # bf16 dense peaks without sparsity, from the vendors' datasheets (H100/H200 SXM: 989 TFLOPS, A100: 312)
