@@ -9,11 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from datatrove.io import DataFolder
+
+if TYPE_CHECKING:  # training imports this module; it must run where only torch and pyarrow are installed
+    from datatrove.io import DataFolder
 
 TOKENS_DIR = "tokens"  # inside the tokenize stage folder
 MANIFEST_FILE = "manifest.json"
