@@ -37,6 +37,8 @@ import subprocess
 import tempfile
 import time
 
+import polars as pl
+
 from fonderie.config import load_pipeline
 from fonderie.model import GPT, ModelConfig
 from fonderie.runner import run_pipeline
@@ -95,10 +97,14 @@ def main() -> None:
     manifest = json.loads((work / next(d for s, d in cfg.stage_dirs() if s.kind == "tokenize") / "tokens" /
                            "manifest.json").read_text())  # fmt: skip
     stage = next(s for s in cfg.stages if s.kind == "pretrain")
-    val = next(i for i in cfg.inputs if i.split == "val")  # the val split's text, as the reader cuts it
-    text = data.read_text(encoding="utf-8")
-    a, b = val.slice or (0.0, 1.0)
-    val_bytes = len(text[int(a * len(text)) : int(b * len(text))].encode())
+    ingest = next(d for s, d in cfg.stage_dirs() if s.kind == "ingest")  # the val documents as the stages read them
+    val_bytes = (
+        pl.scan_parquet(work / ingest / "part-*.parquet")
+        .filter(pl.col("split") == "val")
+        .select(pl.col("text").str.len_bytes().sum())
+        .collect()
+        .item()
+    )
     config = json.loads((work / pretrain / "run" / "config.json").read_text())["model"]
     model = GPT(ModelConfig(**config))
     params = model.num_params()

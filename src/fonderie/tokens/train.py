@@ -111,11 +111,11 @@ def _columns(shard: pq.ParquetFile, wanted: list[str]) -> list[str]:
     return wanted + ["split"] * ("split" in shard.schema_arrow.names)
 
 
-def _val(batch: pa.RecordBatch) -> list[bool]:
+def _val(batch: pa.RecordBatch) -> pa.BooleanArray:
     """Whether each document of the batch belongs to the val split."""
     if "split" not in batch.schema.names:
-        return [False] * batch.num_rows
-    return pc.fill_null(pc.equal(batch.column("split"), "val"), False).to_pylist()
+        return pa.array([False] * batch.num_rows)
+    return pc.fill_null(pc.equal(batch.column("split"), "val"), False)
 
 
 def scan_strata(folder: DataFolder, files: list[str], val: dict | None = None) -> dict[tuple[str, str], dict]:
@@ -125,7 +125,7 @@ def scan_strata(folder: DataFolder, files: list[str], val: dict | None = None) -
     for path in files:
         with folder.open(path, "rb") as f, pq.ParquetFile(f) as shard:
             for batch in shard.iter_batches(batch_size=65536, columns=_columns(shard, ["source", "language", "text"])):
-                is_val = pa.array(_val(batch))
+                is_val = _val(batch)
                 if val is not None:
                     val["documents"] = val.get("documents", 0) + (pc.sum(is_val).as_py() or 0)
                     sizes = pc.binary_length(batch.column("text")).filter(is_val)
@@ -186,7 +186,7 @@ def sample_texts(
                 sources = batch.column("source").to_pylist()
                 languages = pc.fill_null(batch.column("language"), UNDETERMINED).to_pylist()
                 sizes = pc.binary_length(batch.column("text")).to_pylist()
-                vals = _val(batch)
+                vals = _val(batch).to_pylist()
                 keep, hold = [], []
                 for i, (doc_id, source, language) in enumerate(zip(ids, sources, languages, strict=True)):
                     u = unit_hash(doc_id, salt)
