@@ -123,3 +123,22 @@ def test_two_gloo_ranks_match_one_process(tokens, tmp_path):
     for x, y in zip(a, b, strict=True):
         assert x["train_loss"] == pytest.approx(y["train_loss"], abs=1e-4)
     assert len(json.loads((two / "checkpoint" / "state.json").read_text())["data"]) == 2
+
+
+def test_the_gpu_benchmark_script_runs_on_the_cpu(tokens, tmp_path):
+    """benchmarks/train_gpu.py is run on a lent GPU machine, rarely: this keeps it working between those times."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "train_gpu.py"
+    done = subprocess.run([sys.executable, str(script), "--data", str(tokens), "--device", "cpu", "--preset", "tiny",
+                           "--steps", "12", "--variants", "2:eager,4:eager", "--set", "block_size=32", "--set",
+                           "threads=1", "--out", str(tmp_path)], capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout.splitlines()[-1])
+    assert [v["name"] for v in figures["variants"]] == ["2:eager", "4:eager"]
+    for variant in figures["variants"]:
+        assert variant["tokens_per_second"] > 0 and 0 < variant["mfu"] < 1 and variant["vocab_size"] == 1000
+        assert variant["params"] > 0 and math.isfinite(variant["last_loss"]) and variant["step_ms"] > 0
+    assert (tmp_path / "4_eager" / "checkpoint" / "model.safetensors").is_file()

@@ -56,17 +56,19 @@ class TrainConfig:
     threads: int = 0  # torch CPU threads (0: torch's default, every core); 1 where other work shares the cores
 
 
-# bf16 dense peaks without sparsity, from the vendors' datasheets (H100/H200 SXM: 989 TFLOPS, A100: 312)
-PEAK_FLOPS = {"H100": 989e12, "H200": 989e12, "A100": 312e12}
+# bf16 dense peaks without sparsity, from the vendors' datasheets; the first key found in the device's name wins,
+# so the PCIe and NVL cards (fewer SMs, lower clocks) come before the SXM ones that share their "H100"
+PEAK_FLOPS = {"H100 PCIe": 756e12, "H100 NVL": 835e12, "H100": 989e12, "H200": 989e12, "A100": 312e12, "L4": 121e12}
+
+
+def datasheet_peak(device_name: str) -> float:
+    """The bf16 dense peak of a CUDA card by its name; NaN for a card not in the table (no MFU beats a wrong one)."""
+    return next((value for key, value in PEAK_FLOPS.items() if key in device_name), float("nan"))
 
 
 def peak_flops(device: torch.device) -> float:
     if device.type == "cuda":
-        name = torch.cuda.get_device_name(device)
-        for key, value in PEAK_FLOPS.items():
-            if key in name:
-                return value
-        return float("nan")  # unknown card: no MFU rather than a wrong one
+        return datasheet_peak(torch.cuda.get_device_name(device))
     # on CPU there is no datasheet figure: time fp32 matmuls, the operation training spends its time in, with the
     # threads training will use; the best of five rounds, as a peak is (one round is at the mercy of other work)
     a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
@@ -267,6 +269,8 @@ def train(data: str | Path, out: str | Path, sets: list[str] = (), resume: bool 
             loss_sum = torch.zeros((), device=device)
             for micro in range(c.grad_accum):
                 x, y = loader.next()
+                if want_cuda:  # a copy from pageable memory waits for the GPU to drain; from pinned it queues
+                    x, y = x.pin_memory(), y.pin_memory()
                 x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
                 # DDP all-reduces gradients on the last micro-batch only (nanoGPT's require_backward_grad_sync)
                 sync = nullcontext() if not ddp or micro == c.grad_accum - 1 else model.no_sync()
