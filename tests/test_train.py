@@ -80,6 +80,10 @@ def test_resume_continues_the_same_loss_curve(tokens, tmp_path):
     halves = tmp_path / "halves"
     train(tokens, halves, [*SETS, "run_steps=4"])
     assert json.loads((halves / "checkpoint" / "state.json").read_text())["step"] == 4
+    with pytest.raises(ValueError, match="checkpointed at step 4: --resume continues it"):
+        train(tokens, halves, SETS)  # the same command again, without --resume: refused, nothing overwritten
+    with pytest.raises(ValueError, match="no checkpoint to resume"):
+        train(tokens, tmp_path / "never_ran", SETS, resume=True)
     train(tokens, halves, ["run_steps=0"], resume=True)
     a, b = metrics(straight), metrics(halves)
     assert [r["step"] for r in a] == [r["step"] for r in b]

@@ -123,6 +123,13 @@ def train(data: str | Path, out: str | Path, sets: list[str] = (), resume: bool 
     # -----------------------------------------------------------------------------------------------------------------
     # Config: defaults < the checkpoint's (on resume) < --set
     train_sets, model_sets = parse_sets(list(sets))
+    state_file = out / "checkpoint" / "state.json"
+    if resume and not state_file.is_file():
+        raise ValueError(f"{out}: no checkpoint to resume ({state_file} is missing); leave out --resume to start")
+    if not resume and state_file.is_file():  # a finished or interrupted run: never overwritten by accident
+        step = json.loads(state_file.read_text())["step"]
+        raise ValueError(f"{out} holds a run checkpointed at step {step}: --resume continues it, another --out "
+                         "starts a new one (or delete the folder)")  # fmt: skip
     saved = json.loads((out / "config.json").read_text()) if resume else {}
     c = replace(TrainConfig(), **{**saved.get("train", {}), **train_sets})
     if c.threads:
