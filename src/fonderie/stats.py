@@ -56,11 +56,13 @@ def funnel(folder: str | Path) -> dict:
     """read, kept, dropped by reason, bytes in and out, seconds and task counts of one stage folder."""
     folder = Path(folder)
     read = kept = bytes_in = bytes_out = 0
+    readers = 0  # a model stage (tokenizer, pretrain) has no reader: no documents pass through it
     dropped: dict[str, int] = {}
     measures: dict[str, float] = {}
     for step in merged_stats(folder).stats:
         kind = step.name.split(":", 1)[0]
         if "READER" in kind:
+            readers += 1
             read += _total(step, "documents")
             bytes_in += _total(step, "bytes_in")
         elif "FILTER" in kind:
@@ -85,6 +87,7 @@ def funnel(folder: str | Path) -> dict:
     return {
         "name": folder.name.split("_", 1)[1],
         "folder": folder.name,
+        "documents": bool(readers),  # False: a model stage; read, kept and dropped do not apply
         "read": read,
         "kept": kept,
         "dropped": dict(sorted(dropped.items(), key=lambda kv: (-kv[1], kv[0]))),

@@ -177,6 +177,7 @@ stages:
 """)
     funnels = run(pipeline)
     assert [(f["name"], f["kept"]) for f in funnels] == [("ingest", DOCS), ("tokenizer", 0), ("tokenize", DOCS)]
+    assert [f["documents"] for f in funnels] == [True, False, True]  # the tokenizer is a model stage
     assert main(["verify", str(tmp_path / "out" / "03_tokenize")]) == 0
 
 

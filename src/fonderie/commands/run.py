@@ -39,6 +39,9 @@ def main(args) -> int:
     cfg = load_pipeline(args.pipeline, overrides)
     funnels = run_pipeline(cfg, stage=args.stage, dry_run=args.dry_run)
     for f in funnels:
+        if not f["documents"]:
+            print(f"{f['folder']}: done in {f['seconds']:,.1f} s (a model stage: no documents pass through it)")
+            continue
         dropped = sum(f["dropped"].values())
         print(f"{f['folder']}: read {f['read']:,}  kept {f['kept']:,}  dropped {dropped:,}")
     shards = [f["folder"] for f in funnels if f["kept"]]  # stages that wrote documents or tokens

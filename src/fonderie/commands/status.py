@@ -29,10 +29,9 @@ def main(args) -> int:
     for s in status["stages"]:
         tasks = f"{s['tasks_completed']}/{s['tasks']}" if s["tasks"] else str(s["tasks_completed"])
         dropped = sum(s["dropped"].values())
-        table.add_row(
-            s["folder"], tasks, f"{s['read']:,}", f"{s['kept']:,}", f"{dropped:,}",
-            naturalsize(s["bytes_in"]), naturalsize(s["bytes_out"]), f"{s['seconds']:,.1f}",
-        )  # fmt: skip
+        counts = [f"{s['read']:,}", f"{s['kept']:,}", f"{dropped:,}", naturalsize(s["bytes_in"]),
+                  naturalsize(s["bytes_out"])] if s["documents"] else ["–"] * 5  # a model stage  # fmt: skip
+        table.add_row(s["folder"], tasks, *counts, f"{s['seconds']:,.1f}")
     console = Console()
     console.print(table)
     for s in status["stages"]:
