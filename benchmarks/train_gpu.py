@@ -39,6 +39,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))  # fonderie need not be installed on the GPU machine
 
+from fonderie.model import GPT, ModelConfig  # noqa: E402
 from fonderie.train import datasheet_peak  # noqa: E402
 
 
@@ -85,8 +86,8 @@ def run_variant(data: Path, run_dir: Path, preset: str, batch: int, compiled: bo
     rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
     config = json.loads((run_dir / "config.json").read_text())
     steady = [r for r in rows if r["step"] > max(10, steps // 4)] or rows[-1:]
-    params = next((int(line.split()[1].replace(",", "")) for line in done.stdout.splitlines()
-                   if line.startswith("model:")), None)  # fmt: skip
+    with torch.device("meta"):  # the model's shape alone: no memory, no init
+        params = GPT(ModelConfig(**config["model"])).num_params()
     tokens_per_second = statistics.median(r["tokens_per_second"] for r in steady)
     mfu = statistics.median(r["mfu"] for r in steady)
     return {"batch_size": batch, "compile": compiled, "block_size": config["model"]["block_size"],
@@ -129,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         out = args.out or Path(tmp)
         for batch, compiled in parse_variants(args.variants):
             name = f"{batch}:{'compile' if compiled else 'eager'}"
+            print(f"{name:>12}  {args.steps} steps of {args.preset} ...", flush=True)  # compiling takes minutes
             run = run_variant(args.data, out / name.replace(":", "_"), args.preset, batch, compiled, args.steps,
                               args.device, args.set)  # fmt: skip
             run["name"] = name
