@@ -40,8 +40,6 @@ import tempfile
 import time
 from collections import Counter
 
-sys.path.insert(0, str(Path(__file__).parent))
-
 from lucie_pages import remove_page_numbers  # noqa: E402
 from page_labels import icdar_docs, parmentier_docs  # noqa: E402
 from paginate import LAYOUTS, paginate  # noqa: E402

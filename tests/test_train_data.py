@@ -150,3 +150,16 @@ def test_token_ids_are_int64_for_embedding(tokens):
     assert batch["x"].dtype == torch.int64
     assert int(batch["x"].max()) < manifest["tokenizer"]["vocab_size"]
     assert np.all(batch["y"].numpy() >= -1)
+
+
+def test_a_stream_holds_one_shard_open_at_a_time(tokens):
+    """Row groups come in random order across every shard: caching each opened file would hold one descriptor per
+    shard, thousands at scale."""
+    import os
+
+    folder, manifest = open_tokens(tokens)
+    shards = {path for path, _ in row_groups(folder, manifest, "train")}
+    assert len(shards) >= 2
+    before = len(os.listdir("/proc/self/fd"))
+    most = max(len(os.listdir("/proc/self/fd")) for _ in TokenBatches(folder, manifest, "train", 4, 32, epochs=1))
+    assert most - before <= 1  # while the stream runs

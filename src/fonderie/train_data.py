@@ -87,16 +87,19 @@ class TokenStream:
         )
         self.folder, self.units, self.block_size = folder, units, block_size
         self.reader, self.readers, self.seed, self.eos_id, self.epochs = reader, readers, seed, eos_id, epochs
-        self._files: dict[str, pq.ParquetFile] = {}
+        self._file: tuple[str, pq.ParquetFile] | None = None  # the last shard read: row groups come in random order
+        # across every shard, so a cache of all of them would hold one open file per shard (thousands at scale)
 
     def _mine(self, epoch: int) -> list[int]:
         return epoch_order(len(self.units), self.seed, epoch)[self.reader :: self.readers]
 
     def _read(self, unit: int) -> np.ndarray:
         path, group = self.units[unit]
-        if path not in self._files:
-            self._files[path] = pq.ParquetFile(self.folder / path)
-        table = self._files[path].read_row_group(group, columns=["input_ids"])
+        if self._file is None or self._file[0] != path:
+            if self._file is not None:
+                self._file[1].close()
+            self._file = (path, pq.ParquetFile(self.folder / path))
+        table = self._file[1].read_row_group(group, columns=["input_ids"])
         return pc.list_flatten(table.column("input_ids")).to_numpy().astype(np.int64)
 
     def _positions(self, epoch: int, cursor: int):

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import re
 from pathlib import PurePosixPath
 
 from fonderie.steps.readers.input_base import InputDocumentReader
+
+_NON_SPACE = re.compile(r"\S")  # matches exactly what str.isspace() does not
 
 
 class TextFolderReader(InputDocumentReader):
@@ -45,19 +48,19 @@ class TextFolderReader(InputDocumentReader):
         self.slice = tuple(slice) if slice is not None else None
         self.chunk_chars = chunk_chars
 
-    def _chunks(self, text: str) -> list[str]:
+    def _chunks(self, text: str):
         """The text cut at line ends into pieces of at least `chunk_chars` characters (the last may be shorter)."""
-        if self.chunk_chars is None:
-            return [text]
-        chunks, start = [], 0
+        if self.chunk_chars is None or not text:
+            yield text
+            return
+        start = 0
         while start < len(text):
             end = text.find("\n", start + self.chunk_chars - 1)
-            if end < 0 or not text[end + 1 :].strip():
+            if end < 0 or not _NON_SPACE.search(text, end + 1):  # a search, not a copy of the rest: linear time
                 end = len(text) - 1  # trailing blank lines join the last chunk: alone they would be dropped as empty
             end += 1
-            chunks.append(text[start:end])
+            yield text[start:end]
             start = end
-        return chunks or [text]
 
     def read_file(self, filepath: str):
         with self.track_time():
@@ -68,10 +71,11 @@ class TextFolderReader(InputDocumentReader):
                 text = raw.decode("utf-8-sig" if self.encoding.lower() in ("utf-8", "utf8") else self.encoding)
             except UnicodeDecodeError as e:
                 detail = f"byte {e.start}: {raw[e.start : e.start + 4]!r} is not {self.encoding}"
-                docs = [self.new_document(filepath, 0, "", fields, reject="undecodable_text", detail=detail)]
-            else:
-                if self.slice is not None:
-                    n = len(text)  # int(a * n) exactly as nanoGPT's data[:int(n * 0.9)], so the boundaries match
-                    text = text[int(self.slice[0] * n) : int(self.slice[1] * n)]
-                docs = [self.new_document(filepath, i, chunk, fields) for i, chunk in enumerate(self._chunks(text))]
-        yield from docs
+                yield self.new_document(filepath, 0, "", fields, reject="undecodable_text", detail=detail)
+                return
+            del raw  # the file is held once, as text; its chunks are cut one at a time
+            if self.slice is not None:
+                n = len(text)  # int(a * n) exactly as nanoGPT's data[:int(n * 0.9)], so the boundaries match
+                text = text[int(self.slice[0] * n) : int(self.slice[1] * n)]
+        for i, chunk in enumerate(self._chunks(text)):
+            yield self.new_document(filepath, i, chunk, fields)
