@@ -17,6 +17,7 @@ import os
 import shutil
 from pathlib import Path
 
+from fonderie.tokens import BOS, EOS
 from fonderie.tokens.files import TOKENIZER_DIR, TOKENIZER_FILES
 
 
@@ -65,7 +66,7 @@ def export(run: str | Path, out: str | Path) -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     save_file(hf, tmp / "model.safetensors", metadata={"format": "pt"})  # transformers wants the format key
-    hf_cfg = hf_config(config["model"], special.get("<|eos|>"), special.get("<|bos|>"))
+    hf_cfg = hf_config(config["model"], special.get(EOS), special.get(BOS))
     (tmp / "config.json").write_text(json.dumps(hf_cfg, indent=2))
     for name in TOKENIZER_FILES:
         if (run / TOKENIZER_DIR / name).is_file():

@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 
 from fonderie.model import GPT, ModelConfig
+from fonderie.tokens import EOS
 from fonderie.tokens.files import TOKENIZER_DIR
 
 
@@ -49,9 +50,10 @@ def generate(run: str | Path, prompt: str, max_new_tokens: int = 100, temperatur
     """num_samples continuations of prompt (the prompt included), decoded to text."""
     model, config = load_run(run, device)
     tokenizer = load_tokenizer(run)
-    eos = tokenizer.token_to_id("<|eos|>")
+    eos = tokenizer.token_to_id(EOS)
     ids = tokenizer.encode(prompt).ids
-    assert ids, "the prompt is empty: the model was trained without BOS, so it needs at least one token"
+    if not ids:
+        raise ValueError("the prompt is empty: the model was trained without BOS, so it needs at least one token")
     idx = torch.tensor([ids] * num_samples, dtype=torch.long, device=device)  # (num_samples, T)
     generator = torch.Generator(device=device).manual_seed(seed)
     out = model.generate(idx, max_new_tokens, temperature=temperature, top_k=top_k, top_p=top_p, eos_id=eos,
@@ -65,7 +67,7 @@ def generate(run: str | Path, prompt: str, max_new_tokens: int = 100, temperatur
 
 
 def main(args) -> int:
-    texts = generate(args.run, args.prompt, args.max_new_tokens, args.temperature, args.top_k or None, args.top_p,
+    texts = generate(args.run, args.prompt, args.max_new_tokens, args.temperature, args.top_k, args.top_p,
                      args.seed, args.num_samples, args.device)  # fmt: skip
     for i, text in enumerate(texts):
         if i:

@@ -194,12 +194,8 @@ class GPT(nn.Module):
                 nn.init.normal_(p, mean=0.0, std=config.init_std / math.sqrt(2 * config.n_layer))
 
     def _init_weights(self, module):
-        if isinstance(module, nn.Linear):
+        if isinstance(module, (nn.Linear, nn.Embedding)):  # RMSNorm gains start at one (RMSNorm.__init__)
             nn.init.normal_(module.weight, mean=0.0, std=self.config.init_std)
-        elif isinstance(module, nn.Embedding):
-            nn.init.normal_(module.weight, mean=0.0, std=self.config.init_std)
-        elif isinstance(module, RMSNorm):
-            nn.init.ones_(module.weight)
 
     def num_params(self) -> int:
         """Parameters, the tied embedding counted once (`parameters()` already yields a shared tensor once)."""
@@ -212,7 +208,7 @@ class GPT(nn.Module):
         assert T <= self.config.block_size, (
             f"Cannot forward sequence of length {T}, block size is only {self.config.block_size}"
         )
-        cos, sin = self.rope_cos[:T].to(idx.device), self.rope_sin[:T].to(idx.device)  # (T, hd)
+        cos, sin = self.rope_cos[:T], self.rope_sin[:T]  # (T, hd); buffers, so already on the model's device
         x = self.embed_tokens(idx)  # (B, T, C)
         for block in self.layers:
             x = block(x, cos, sin)
@@ -254,7 +250,9 @@ class GPT(nn.Module):
     def generate(self, idx, max_new_tokens: int, temperature: float = 1.0, top_k: int | None = None,
                  top_p: float | None = None, eos_id: int | None = None, generator=None):  # fmt: skip
         """Samples max_new_tokens after idx (B, T); recomputes the whole (cropped) context each step, as nanoGPT
-        does: no KV cache, fine for a compact model. Stops early when every row has produced eos_id."""
+        does: no KV cache, fine for a compact model. Stops early once every row has produced eos_id (rows that
+        did keep sampling until then; the caller cuts them at their first EOS)."""
+        done = torch.zeros(idx.size(0), dtype=torch.bool, device=idx.device)  # (B,)
         for _ in range(max_new_tokens):
             context = idx[:, -self.config.block_size :]
             logits, _ = self(context)
@@ -270,13 +268,15 @@ class GPT(nn.Module):
                     # nucleus sampling (https://arxiv.org/abs/1904.09751): keep the smallest set of tokens whose
                     # probabilities sum to top_p; the most likely token always stays
                     sorted_logits, order = torch.sort(logits, descending=True)
-                    cumulative = sorted_logits.softmax(dim=-1).cumsum(dim=-1)
-                    drop = cumulative - sorted_logits.softmax(dim=-1) > top_p
+                    sorted_probs = sorted_logits.softmax(dim=-1)
+                    drop = sorted_probs.cumsum(dim=-1) - sorted_probs > top_p  # the mass before each token
                     sorted_logits[drop] = -float("inf")
                     logits = torch.full_like(logits, -float("inf")).scatter(-1, order, sorted_logits)
                 probs = F.softmax(logits, dim=-1)
                 next_id = torch.multinomial(probs, num_samples=1, generator=generator)  # (B, 1)
             idx = torch.cat((idx, next_id), dim=1)
-            if eos_id is not None and bool((next_id == eos_id).all()):
-                break
+            if eos_id is not None:
+                done |= next_id[:, 0] == eos_id
+                if bool(done.all()):
+                    break
         return idx

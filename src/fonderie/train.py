@@ -4,9 +4,11 @@
     torchrun --nproc_per_node 8 -m fonderie.train --data TOKENS --out RUN --preset 125m
     python -m fonderie.train --data TOKENS --out RUN --resume        # continues the same loss curve
 
-Writes RUN/metrics.jsonl (one line per logged step: step, train_loss, lr, tokens_per_second, mfu; val_loss and
-val_bpb on eval steps), RUN/loss.png (with matplotlib), RUN/config.json and RUN/checkpoint/ (model.safetensors,
-optimizer.pt, state.json: step, data position of every rank, RNG states), each written as a .tmp and renamed.
+Writes RUN/metrics.jsonl (one line per logged step: step, train_loss, lr, tokens_per_second, mfu, elapsed_s;
+val_loss and val_bpb on eval steps), RUN/loss.png (with matplotlib), RUN/config.json, RUN/tokenizer/ (a copy, so
+generate and export need nothing but RUN) and RUN/checkpoint/ (model.safetensors, optimizer.pt, state.json: step
+and the data position of every rank; rng-RANK.pt: RNG states; config.json), the checkpoint written as a .tmp
+folder and renamed.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 
 from fonderie.model import GPT, ModelConfig, config_from_preset
 from fonderie.tokens.files import TOKENIZER_DIR
-from fonderie.train_data import Loader, TokenBatches, open_tokens, token_bytes
+from fonderie.train_data import Loader, TokenBatches, check_vocab, open_tokens, token_bytes
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,7 @@ def train(data: str | Path, out: str | Path, sets: list[str] = (), resume: bool 
     # the vocabulary comes from the manifest unless the run (or --set) fixed one, which must then match it
     model_fields = {"vocab_size": manifest["tokenizer"]["vocab_size"], **saved.get("model", {}), **model_sets}
     mc = config_from_preset(c.preset, **model_fields)
-    open_tokens(folder, vocab_size=mc.vocab_size)
+    check_vocab(folder, manifest, mc.vocab_size)
     tokens_per_step = c.batch_size * mc.block_size * c.grad_accum * world
     print0(f"{world} rank(s) on {device}; {tokens_per_step:,} tokens per step, {c.max_steps:,} steps")
 
@@ -175,7 +177,7 @@ def train(data: str | Path, out: str | Path, sets: list[str] = (), resume: bool 
             torch.cuda.set_rng_state(rng["cuda"], device)
         print0(f"resumed from {ckpt} at step {step}")
     loader = Loader(folder, manifest, "train", c.batch_size, mc.block_size, seed=c.seed, rank=rank,
-                    world_size=world, num_workers=c.num_workers, state=data_state)  # fmt: skip
+                    world_size=world, num_workers=c.num_workers, state=data_state, pin_memory=want_cuda)  # fmt: skip
     raw_model = model
     if c.compile:
         model = torch.compile(model)
@@ -188,11 +190,12 @@ def train(data: str | Path, out: str | Path, sets: list[str] = (), resume: bool 
     # -----------------------------------------------------------------------------------------------------------------
     # Evaluation: loss in nats per token and bits per byte, sum(nats) / sum(UTF-8 bytes) / ln 2: comparable across
     # tokenizers, which a loss per token is not (a bigger vocabulary has fewer, harder tokens)
+    # the same batches every time: one pass over the val split from its start, the tail padded (not dropped)
+    val = TokenBatches(folder, manifest, "val", c.batch_size, mc.block_size, rank=rank, world_size=world, epochs=1)
+
     @torch.no_grad()
     def evaluate() -> tuple[float, float]:
         model.eval()
-        # the same batches every time: one pass over the val split from its start, the tail padded (not dropped)
-        val = TokenBatches(folder, manifest, "val", c.batch_size, mc.block_size, rank=rank, world_size=world, epochs=1)
         totals = torch.zeros(3, device=device, dtype=torch.float64)  # nats, tokens, bytes
         for i, batch in enumerate(val):
             if c.eval_batches and i >= c.eval_batches:
@@ -276,8 +279,6 @@ def train(data: str | Path, out: str | Path, sets: list[str] = (), resume: bool 
             loss_sum = torch.zeros((), device=device)
             for micro in range(c.grad_accum):
                 x, y = loader.next()
-                if want_cuda:  # a copy from pageable memory waits for the GPU to drain; from pinned it queues
-                    x, y = x.pin_memory(), y.pin_memory()
                 x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
                 # DDP all-reduces gradients on the last micro-batch only (nanoGPT's require_backward_grad_sync)
                 sync = nullcontext() if not ddp or micro == c.grad_accum - 1 else model.no_sync()

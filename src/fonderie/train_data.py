@@ -47,12 +47,18 @@ def open_tokens(path: str | Path, vocab_size: int | None = None) -> tuple[Path, 
             f"{tokenizer}: sha256 {found[:12]}… is not the tokenizer the shards were encoded with ({expected[:12]}…); "
             "run `fonderie verify` on the folder"
         )
-    if vocab_size is not None and vocab_size != manifest["tokenizer"]["vocab_size"]:
+    if vocab_size is not None:
+        check_vocab(folder, manifest, vocab_size)
+    return folder, manifest
+
+
+def check_vocab(folder: Path, manifest: dict, vocab_size: int) -> None:
+    """A model's vocab_size must be the tokenizer's: every token id then fits its embedding."""
+    if vocab_size != manifest["tokenizer"]["vocab_size"]:
         raise ValueError(
             f"the model's vocab_size={vocab_size} differs from the tokenizer's {manifest['tokenizer']['vocab_size']} "
             f"in {folder}/manifest.json; set the model's vocab_size from the manifest"
         )
-    return folder, manifest
 
 
 def row_groups(folder: Path, manifest: dict, split: str) -> list[tuple[str, int]]:
@@ -208,8 +214,8 @@ class Loader:
     """The batches of one rank, with the state a checkpoint needs: each reader's position and which is next."""
 
     def __init__(self, folder: Path, manifest: dict, split: str, batch_size: int, block_size: int, *, seed: int = 0,
-                 rank: int = 0, world_size: int = 1, num_workers: int = 0, state: dict | None = None):  # fmt: skip
-        self.num_workers = num_workers
+                 rank: int = 0, world_size: int = 1, num_workers: int = 0, state: dict | None = None,
+                 pin_memory: bool = False):  # fmt: skip
         workers = max(1, num_workers)
         state = state or {"positions": [(0, 0, 0)] * workers, "batches": 0}
         assert len(state["positions"]) == workers, (
@@ -221,7 +227,10 @@ class Loader:
         dataset = TokenBatches(folder, manifest, split, batch_size, block_size, seed=seed, rank=rank,
                                world_size=world_size, num_workers=num_workers, positions=self.positions,
                                start_worker=self.batches % workers)  # fmt: skip
-        loader = DataLoader(dataset, batch_size=None, num_workers=num_workers, persistent_workers=num_workers > 0)
+        # pin_memory (for CUDA): a copy from pageable memory makes CUDA wait for the GPU to drain; from pinned memory
+        # `non_blocking` really queues it. The DataLoader pins on a thread of its own when it has workers.
+        loader = DataLoader(dataset, batch_size=None, num_workers=num_workers, persistent_workers=num_workers > 0,
+                            pin_memory=pin_memory)  # fmt: skip
         self._it = iter(loader)
 
     def next(self) -> tuple[torch.Tensor, torch.Tensor]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 def add_arguments(parser):
     parser.add_argument("run", help="a run folder written by `fonderie train`")
-    parser.add_argument("--prompt", default="", help="text to continue")
+    parser.add_argument("--prompt", required=True, help="text to continue (at least one token: no BOS is trained)")
     parser.add_argument("--max-new-tokens", type=int, default=100, help="tokens to sample after the prompt")
     parser.add_argument("--temperature", type=float, default=0.8, help="< 1 sharper, > 1 more random, 0 greedy")
     parser.add_argument("--top-k", type=int, default=50, help="sample among the k most likely tokens (0: all)")

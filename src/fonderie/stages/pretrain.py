@@ -39,8 +39,8 @@ def build_pretrain(stage: PretrainStage, cfg: PipelineConfig, folder: str, tasks
     from fonderie.train import parse_sets
 
     try:
-        train_sets, model_sets = parse_sets(sets)
-        config_from_preset(stage.preset, **{k: v for k, v in model_sets.items() if k != "preset"})
+        _, model_sets = parse_sets(sets)
+        config_from_preset(stage.preset, **model_sets)
     except (ValueError, TypeError) as e:
         raise ConfigError(f"stages.{stage.stage_name}: {e}") from None
     trainer = Pretrainer(tokens, os.path.join(folder, "run"), sets, stage.prompt)
