@@ -9,7 +9,6 @@ engine; only `n_tokens`, `source` and the file path are read for them.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import polars as pl
@@ -19,6 +18,7 @@ from rich.table import Table
 
 from fonderie.inspect_shards import PERCENTILES, _short, shard_files
 from fonderie.tokens.files import MANIFEST_FILE, TOKENIZER_DIR, TOKENS_DIR
+from fonderie.tokens.manifest import read_manifest
 
 DECODED_TOKENS = 200  # a sample row shows its first tokens decoded, not a whole book
 
@@ -50,7 +50,7 @@ def summarize_tokens(path: str | Path, sample_rows: int = 3) -> dict:
     folder = _token_folder(path)
     whole = folder is not None and path.resolve() in (folder.resolve(), folder.resolve().parent)
     if whole and (folder / MANIFEST_FILE).is_file():  # the whole token folder: the shards its manifest lists
-        manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+        manifest = read_manifest(folder)
         files = [folder / s["path"] for s in manifest["shards"]]
     else:
         manifest, files = None, shard_files(path)

@@ -17,7 +17,6 @@ position of the batch it last consumed, whatever the DataLoader prefetched, and 
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from pathlib import Path
 
@@ -28,6 +27,7 @@ import torch
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from fonderie.tokens.files import TOKENIZER_DIR, file_sha256, find_tokens_dir
+from fonderie.tokens.manifest import read_manifest
 
 # ---------------------------------------------------------------------------------------------------------------------
 # The token folder
@@ -37,7 +37,7 @@ def open_tokens(path: str | Path, vocab_size: int | None = None) -> tuple[Path, 
     """(the token folder, its manifest), after checking the tokenizer copy against the manifest's fingerprint and,
     given a model's vocab_size, that every token id fits in it."""
     folder = find_tokens_dir(path)
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest = read_manifest(folder)
     tokenizer = folder / TOKENIZER_DIR / "tokenizer.json"
     expected = manifest["tokenizer"]["sha256"]
     if not tokenizer.is_file():

@@ -119,3 +119,18 @@ def test_nothing_to_do_is_a_config_error(tmp_path):
     data = _write(tmp_path)
     with pytest.raises(ConfigError, match="both false"):
         run(_pipeline(tmp_path, data, "x", 1, ", exact: false, near: false"))
+
+
+@pytest.mark.parametrize("settings", [{}, {"num_perm": 128}, {"num_perm": 128, "bands": 16}, {"threshold": 0.8}])
+def test_the_stage_and_the_command_build_the_same_minhash_settings(settings):
+    import argparse
+
+    from fonderie.commands.dedup import config_from_args
+    from fonderie.config_stages import DedupStage
+    from fonderie.stages.dedup import minhash_config
+
+    stage = DedupStage(kind="dedup", **settings)
+    args = argparse.Namespace(num_perm=stage.num_perm, bands=stage.bands, threshold=stage.threshold, verify="exact")
+    assert minhash_config(stage) == config_from_args(args)
+    if settings == {"num_perm": 128}:
+        assert (minhash_config(stage).bands, minhash_config(stage).rows) == (14, 9)  # rows = num_perm // bands

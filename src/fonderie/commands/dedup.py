@@ -5,9 +5,10 @@ the same for all members, the record's own id when it is unique) and `duplicate_
 dedup would drop, null for kept ones). A cluster keeps its first document in input order; exact duplicates (equal
 after NFKC and whitespace collapsing) share a cluster too. Candidate pairs are verified by the exact Jaccard of
 their shingle sets (`--verify exact`, the default), by the signatures' estimate, or not at all. The input is read
-twice (signatures, then output), three times under exact verification (the texts of the documents in a candidate
-pair, in between); memory holds per document its id and ~4 * num_perm + 8 * bands + 16 bytes, plus 8 bytes per
-distinct shingle of each document in a candidate pair under exact verification, never the texts.
+three times (its lines counted to size the arrays, signatures, then output), four times under exact verification
+(the texts of the documents in a candidate pair, in between); memory holds per document its id and
+~4 * num_perm + 8 * bands + 16 bytes, plus 8 bytes per distinct shingle of each document in a candidate pair under
+exact verification, never the texts.
 """
 
 from __future__ import annotations
@@ -47,15 +48,9 @@ def register(sub) -> None:
 
 
 def config_from_args(args):
-    from fonderie.dedup.minhash import LSH_WEIGHTS, MinhashConfig
+    from fonderie.dedup.minhash import MinhashConfig
 
-    verify = args.verify != "none"
-    if args.threshold is not None:
-        weights = LSH_WEIGHTS[args.verify]
-        return MinhashConfig.from_threshold(args.threshold, args.num_perm, args.bands, weights, verify=verify)
-    bands = args.bands or 14
-    rows = args.num_perm // bands if bands > 0 else 0
-    return MinhashConfig(num_perm=args.num_perm, bands=bands, rows=rows, verify=verify)
+    return MinhashConfig.from_settings(args.num_perm, args.bands, args.threshold, args.verify)
 
 
 def _records(path: str, bar):
@@ -101,7 +96,7 @@ def dedup_jsonl(
     from tqdm import tqdm
 
     from fonderie.dedup import cluster_signatures
-    from fonderie.dedup.clusters import EXACT_DUPLICATE, NEAR_DUPLICATE, clusters_table
+    from fonderie.dedup.clusters import clusters_table
     from fonderie.dedup.exact import exact_hash, hashes_to_array
     from fonderie.dedup.minhash import MinHasher
 
@@ -149,13 +144,7 @@ def dedup_jsonl(
         import pyarrow.parquet as pq
 
         pq.write_table(clusters_table(pa.array([str(i) for i in ids]), clusters), clusters_path, compression="zstd")
-    return {
-        "documents": len(ids),
-        "kept": int(np.count_nonzero(root == np.arange(len(ids)))),
-        "exact_duplicate": int(np.count_nonzero(clusters.reason == EXACT_DUPLICATE)),
-        "near_duplicate": int(np.count_nonzero(clusters.reason == NEAR_DUPLICATE)),
-        "clusters": int(np.count_nonzero((root == np.arange(len(ids))) & (clusters.size > 1))),
-    }
+    return clusters.counts()
 
 
 def main(args) -> int:

@@ -33,16 +33,16 @@ def cluster_signatures(
     signatures: np.ndarray,
     exact: np.ndarray | None,
     config: MinhashConfig,
-    verify: str | None = None,
+    verify: str,
     texts: Callable[[np.ndarray], Iterable[str]] | None = None,
 ) -> Clusters:
     """Clusters of documents given in keep order, from their (n, num_perm) signatures and (n, 2) exact hashes.
 
     `verify` is how candidate pairs are checked against `config.jaccard_threshold` (fonderie.dedup.jaccard):
     "exact" needs `texts` (sorted document numbers -> their texts, in that order: only the documents in a candidate
-    pair are asked for); None: "estimate" when `config.verify`, else "none".
+    pair are asked for).
     """
-    verify = check_verify(verify or ("estimate" if config.verify else "none"))
+    verify = check_verify(verify)
     if verify == "exact" and texts is None:
         raise ValueError("verify='exact' needs the texts of the documents in candidate pairs (`texts`)")
     keys = band_keys(signatures, config.bands, config.rows)

@@ -83,6 +83,17 @@ class Clusters:
     candidate_pairs: int  # pairs found by LSH among the first copies of exact groups
     verified_pairs: int  # of which passed verification (all of them without it)
 
+    def counts(self) -> dict[str, int]:
+        """documents, kept, exact_duplicate, near_duplicate, and clusters (of two documents or more)."""
+        kept = self.root == np.arange(len(self.root))
+        return {
+            "documents": len(self.root),
+            "kept": int(np.count_nonzero(kept)),
+            REASONS[EXACT_DUPLICATE]: int(np.count_nonzero(self.reason == EXACT_DUPLICATE)),
+            REASONS[NEAR_DUPLICATE]: int(np.count_nonzero(self.reason == NEAR_DUPLICATE)),
+            "clusters": int(np.count_nonzero(kept & (self.size > 1))),
+        }
+
 
 def _best_links(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each node, the neighbour of highest weight (ties: the smallest), and that weight."""

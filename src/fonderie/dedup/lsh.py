@@ -14,18 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from fonderie.dedup.minhash import MAX_HASH
+from fonderie.dedup.minhash import MAX_HASH, fmix64
 
 _K = np.uint64(0x9E3779B97F4A7C15)
-
-
-def _mix(h: np.ndarray) -> np.ndarray:
-    h ^= h >> np.uint64(33)
-    h *= np.uint64(0xFF51AFD7ED558CCD)
-    h ^= h >> np.uint64(33)
-    h *= np.uint64(0xC4CEB9FE1A85EC53)
-    h ^= h >> np.uint64(33)
-    return h
 
 
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
@@ -35,7 +26,7 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
         for b in range(bands):  # one band at a time: the uint64 copy of the values stays small
             key = np.zeros(len(signatures), dtype=np.uint64)
             for value in signatures[:, b * rows : (b + 1) * rows].T.astype(np.uint64):
-                key = _mix(key * _K + value)
+                key = fmix64(key * _K + value)
             keys[:, b] = key
     return keys
 

@@ -53,7 +53,8 @@ def _fmix64_int(h: int) -> int:
     return h ^ (h >> 33)
 
 
-def _fmix64(h: np.ndarray) -> np.ndarray:
+def fmix64(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finalizer, in place (uint64): the shingle hashes and the LSH band keys."""
     h ^= h >> _U64(33)
     h *= _U64(0xFF51AFD7ED558CCD)
     h ^= h >> _U64(33)
@@ -149,7 +150,7 @@ def poly_shingle_hashes64(batch: CodeBatch, n: int) -> tuple[np.ndarray, np.ndar
         h = p[end - 1] * (prefix[m] - prefix[k]) + hashes[m]
         h ^= (end - canonical[k]).astype(np.uint64) * _U64(LENGTH_MIX)
         out[s0 : s0 + len(k)] = h
-    return _fmix64(out), offsets
+    return fmix64(out), offsets
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,17 @@ class MinhashConfig:
         else:
             rows = num_perm // bands if bands >= 1 else 0
         return cls(num_perm=num_perm, bands=bands, rows=rows, threshold=threshold, **kwargs)
+
+    @classmethod
+    def from_settings(cls, num_perm: int = 112, bands: int | None = None, threshold: float | None = None,
+                      verify: str = "exact"):  # fmt: skip
+        """The config a dedup stage or `fonderie dedup` asks for: from `threshold` as datasketch picks bands and rows
+        for the `verify` mode (from_threshold), else `bands` (default 14) of num_perm // bands rows."""
+        checked = verify != "none"
+        if threshold is not None:
+            return cls.from_threshold(threshold, num_perm, bands, LSH_WEIGHTS[verify], verify=checked)
+        bands = 14 if bands is None else bands
+        return cls(num_perm=num_perm, bands=bands, rows=num_perm // bands if bands > 0 else 0, verify=checked)
 
     @property
     def jaccard_threshold(self) -> float:

@@ -19,7 +19,7 @@ import os
 import pyarrow as pa
 
 from fonderie.config import ConfigError, DedupStage, PipelineConfig
-from fonderie.dedup.minhash import LSH_WEIGHTS, MinhashConfig
+from fonderie.dedup.minhash import MinhashConfig
 from fonderie.stages.base import Phase, StagePlan, document_pipeline, excluded_writer, previous_shards, with_columns
 from fonderie.steps.dedup.candidate_pairs import CandidatePairs
 from fonderie.steps.dedup.duplicate_clusterer import DuplicateClusterer
@@ -31,16 +31,8 @@ from fonderie.steps.progress import ProgressTracker
 
 
 def minhash_config(stage: DedupStage) -> MinhashConfig:
-    verify = stage.verify != "none"
     try:
-        if stage.threshold is not None:
-            weights = LSH_WEIGHTS[stage.verify]
-            return MinhashConfig.from_threshold(
-                stage.threshold, num_perm=stage.num_perm, bands=stage.bands, weights=weights, verify=verify
-            )
-        bands = stage.bands or 14
-        rows = stage.num_perm // bands if stage.bands else 8
-        return MinhashConfig(num_perm=stage.num_perm, bands=bands, rows=rows, verify=verify)
+        return MinhashConfig.from_settings(stage.num_perm, stage.bands, stage.threshold, stage.verify)
     except ValueError as e:
         raise ConfigError(f"stages.{stage.stage_name}: {e}") from None
 

@@ -209,7 +209,6 @@ class TokenEncoder:
         if threads < 1:
             raise ValueError(f"threads={threads!r} must be >= 1")
         text = read_tokenizer_json(path)
-        self.path = path
         self.sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
         self.hf = Tokenizer.from_str(text)
         self.hf.encode_special_tokens = True  # special tokens written in a document are text

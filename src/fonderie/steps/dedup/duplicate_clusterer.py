@@ -9,8 +9,6 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
 
 from fonderie.dedup.clusters import (
-    EXACT_DUPLICATE,
-    NEAR_DUPLICATE,
     REASONS,
     candidate_pairs,
     clusters_table,
@@ -117,11 +115,7 @@ class DuplicateClusterer(PipelineStep):
             table = clusters_table(docs.ids, clusters, members[in_cluster[members]]).select(ASSIGNMENT_COLUMNS)
             write_table(self.folder, task_file(ASSIGNMENTS_DIR, rank), table)
         summary = {
-            "documents": n,
-            "clusters": int(np.count_nonzero((clusters.root == np.arange(n)) & in_cluster)),
-            "kept": int(np.count_nonzero(clusters.root == np.arange(n))),
-            REASONS[EXACT_DUPLICATE]: int(np.count_nonzero(clusters.reason == EXACT_DUPLICATE)),
-            REASONS[NEAR_DUPLICATE]: int(np.count_nonzero(clusters.reason == NEAR_DUPLICATE)),
+            **clusters.counts(),
             "candidate_pairs": clusters.candidate_pairs,
             "verified_pairs": clusters.verified_pairs,
             "verify": verify,
