@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import random
 
-import pytest
-
 from cleaning.paged_books import body_lines, book, kept_lines
 from fonderie.cleaning.page_furniture import strip_page_furniture
 from fonderie.cleaning.pages_debris import Words, held, leader, number_debris
@@ -211,7 +209,6 @@ def test_debris_numbers_misread_and_tables_of_contents():
 
 def test_the_word_list_is_the_language_of_the_document():
     """`FIN`, `CHAPITRE` are French words; `w` and `ch` are English ones, not words of a French book."""
-    pytest.importorskip("spellchecker")
     text = ["Le boulanger pétrit la farine du blé dans le four de la maison et le porte au marché"] * 3
     words = Words(text, ("en", "fr"))
     assert not words.debris("FIN") and not words.debris("CHAPITRE XII")

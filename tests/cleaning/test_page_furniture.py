@@ -119,7 +119,6 @@ def test_hyphenated_words_are_rejoined_and_compounds_kept():
 
 
 def test_word_lists_decide_when_the_document_cannot():
-    pytest.importorskip("spellchecker")
     result = strip_page_furniture("Le chef de l'atelier était le porte-\nparole des ouvriers en grève.\n")
     assert "porte-parole\ndes ouvriers" in result.text
     result = strip_page_furniture("La séance fut inter-\nrompue par le président.\n")

@@ -90,7 +90,7 @@ def strip_page_furniture(
         inline_heads: heads at the start of a long line (OCR pages flattened to one line each). "auto": cut them
             when the pages are form feeds, or when the inferred heads are in capitals; True: always; False: never.
         join_hyphens: rejoin words hyphenated across a line or page break (document vocabulary, then word lists).
-        languages: pyspellchecker word lists used as evidence for rejoining (ignored if it is not installed).
+        languages: pyspellchecker word lists (a dependency) used as evidence for rejoining.
     """
     if inline_heads not in INLINE_HEADS:
         raise ValueError(f"inline_heads={inline_heads!r} is not one of {INLINE_HEADS}")
@@ -106,7 +106,7 @@ def strip_page_furniture(
     removals = [Removal(i + 1, r, clean[i]) for i, r in removed.items()]
     removals += [Removal(i + 1, r, clean[i][:end]) for i, (end, r) in cuts.items()]
     if join_hyphens:
-        removals += _join(out, clean, removed, languages, text)
+        removals += _join(out, removed, languages, text)
     kept = []
     for i, line in enumerate(out):
         if i not in removed:
@@ -154,7 +154,7 @@ def _seams(lines: list[str], clean: list[str], removed: dict[int, str], cuts: di
 _RIGHT = re.compile(r"\S+")
 
 
-def _join(out: list[str], clean: list[str], removed: dict[int, str], languages, text: str) -> list[Removal]:
+def _join(out: list[str], removed: dict[int, str], languages, text: str) -> list[Removal]:
     """Rejoin words hyphenated at the end of a line whose next line in the output follows without a blank."""
     joiner = None
     joins = []

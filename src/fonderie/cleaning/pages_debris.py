@@ -15,6 +15,7 @@ from collections import Counter
 
 from fonderie.cleaning.pages_heads import HeadCand, expected_pages, levenshtein, medoid, ratio
 from fonderie.cleaning.pages_hyphen import lexicon
+from fonderie.cleaning.pages_layout import ZONE
 from fonderie.cleaning.pages_numbers import fuzzy_number, parse_number, to_roman
 from fonderie.cleaning.pages_view import REASON, PageView, _keys
 
@@ -186,9 +187,9 @@ def _want(view: PageView, p: int) -> int | None:
 
 
 def _has_furniture(view: PageView, p: int, where: str) -> bool:
-    """Whether a head or a number was found among the three lines at that edge of page p (ZONE of `pages_layout`)."""
+    """Whether a head or a number was found among the ZONE lines at that edge of page p."""
     nb = view.pages.lines[p]
-    zone = nb[:3] if where == "top" else nb[-3:]
+    zone = nb[:ZONE] if where == "top" else nb[-ZONE:]
     return any(view.removed.get(i) in _FURNITURE or i in view.cuts for i in zone)
 
 

@@ -1,8 +1,8 @@
 """Words hyphenated at a line or page break: rejoin `inter-` + `rompu`, keep `porte-` + `parole`.
 
 The evidence that the joined form is a word, or that the hyphenated form is a compound, is the document's own
-vocabulary (the same word written whole elsewhere in it) and, when `pyspellchecker` is installed, its offline word
-lists (shipped inside the wheel; nothing is downloaded). Without evidence either way, a break before a lower-case
+vocabulary (the same word written whole elsewhere in it) and `pyspellchecker`'s offline word lists (shipped inside
+the wheel; nothing is downloaded). Without evidence either way, a break before a lower-case
 letter is a typesetter's hyphenation and is rejoined, except before the usual second halves of French compounds
 (`dit-` + `il`, `lui-` + `même`, `peut-` + `être`).
 """
@@ -26,11 +26,9 @@ COMPOUND_TAILS = frozenset(
 
 @lru_cache(maxsize=8)
 def lexicon(language: str) -> frozenset[str] | dict:
-    """Word list of a language from pyspellchecker's bundled data; empty if the package is not installed."""
-    try:
-        from spellchecker import SpellChecker
-    except ImportError:
-        return frozenset()
+    """Word list of a language from pyspellchecker's bundled data; empty for a language it does not ship."""
+    from spellchecker import SpellChecker  # here, not at import: loading its lists takes time, and only books need it
+
     try:
         return SpellChecker(language=language, distance=1).word_frequency.dictionary
     except ValueError:  # a language pyspellchecker does not ship

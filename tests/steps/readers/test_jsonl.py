@@ -9,7 +9,17 @@ from fonderie.steps.readers import JsonlDocumentReader
 
 RECORDS = [
     {"text": "Première ligne, en français.", "url": "https://a.fr/1", "title": "Un", "date": "2024-01-02"},
-    {"text": "Second record", "lang": "en", "author": "Jo", "id": "x-7", "score": 0.5},
+    {
+        "text": "Second record",
+        "lang": "en",
+        "author": "Jo",
+        "id": "x-7",
+        "score": 0.5,
+        "source": "wiki",
+        "file": "a.txt",
+        "_id": "507f1f",
+        "extra": {"k": 1},
+    },
 ]
 
 
@@ -33,10 +43,15 @@ def test_reads_every_line_and_marks_bad_ones(tmp_path, name, pack):
     assert [d.id for d in docs] == [f"dump/{name}#{i}" for i in (0, 1, 3, 4, 5)]
     good = [d for d in docs if REJECT_KEY not in d.metadata]
     assert [d.text for d in good] == [r["text"] for r in RECORDS]
-    assert good[0].metadata | {} == good[0].metadata  # plain dict
+    assert type(good[0].metadata) is dict
     assert good[0].metadata["url"] == "https://a.fr/1" and good[0].metadata["language"] == "fr"
     assert good[1].metadata["language"] == "en"  # the record's own `lang` wins over the input hint
     assert good[1].metadata["author"] == "Jo" and good[1].metadata["record_id"] == "x-7"
+    # a record's fields named like our columns are kept aside, ours stay
+    meta = good[1].metadata
+    assert (meta["source"], meta["file"]) == ("dump", name)
+    assert (meta["record_source"], meta["record_file"], meta["record__id"]) == ("wiki", "a.txt", "507f1f")
+    assert meta["record_extra"] == {"k": 1}
     assert good[0].metadata["license"] == "CC0" and good[0].metadata["source"] == "dump"
     reasons = [d.metadata.get(REJECT_KEY) for d in docs]
     assert reasons == [None, "invalid_json", None, "not_a_json_object", "empty_text"]

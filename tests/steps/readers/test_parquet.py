@@ -1,3 +1,5 @@
+import json
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -26,3 +28,15 @@ def test_missing_text_column_names_the_file(tmp_path):
     pq.write_table(pa.table({"content": ["a"]}), tmp_path / "b.parquet")
     with pytest.raises(ValueError, match=r"b\.parquet: no column 'text'.*content"):
         list(ParquetDocumentReader(str(tmp_path / "b.parquet"), "mag")())
+
+
+def test_a_column_named_like_ours_is_kept_aside_not_swapped_in(tmp_path):
+    from fonderie.documents import document_schema, document_to_row
+
+    pq.write_table(
+        pa.table({"body": ["the real text"], "text": ["a summary"], "source": ["wiki"]}), tmp_path / "c.parquet"
+    )
+    (doc,) = ParquetDocumentReader(str(tmp_path / "c.parquet"), "mag", text_key="body")()
+    row = document_to_row(doc, document_schema())
+    assert (row["text"], row["source"]) == ("the real text", "mag")
+    assert json.loads(row["extra"]) == {"record_source": "wiki", "record_text": "a summary"}

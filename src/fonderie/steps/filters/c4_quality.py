@@ -13,8 +13,6 @@ LOREM_IPSUM = "c4_lorem_ipsum"
 CURLY_BRACKET = "c4_curly_bracket"
 TOO_FEW_SENTENCES = "c4_too_few_sentences"
 NO_LINE_LEFT = "c4_no_line_left"
-# datatrove's reasons -> ours (prefixed like the other filters' reasons; this filter returns its own)
-REASONS = {"lorem_ipsum": LOREM_IPSUM, "curly_bracket": CURLY_BRACKET, "too_few_sentences": TOO_FEW_SENTENCES}
 
 # C4's terminal marks, plus French closing guillemets, closing curly quotes and the ellipsis character
 END_PUNCTUATION = (".", "?", "!", '"', "'", "»", "”", "’", "…")

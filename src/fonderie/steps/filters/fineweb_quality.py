@@ -13,14 +13,6 @@ TOO_FEW_PUNCTUATED_LINES = "fineweb_too_few_punctuated_lines"
 TOO_MANY_SHORT_LINES = "fineweb_too_many_short_lines"
 TOO_MANY_DUPLICATE_LINE_CHARS = "fineweb_too_many_duplicate_line_chars"
 TOO_MANY_LINE_BREAKS = "fineweb_too_many_line_breaks"
-# datatrove's reasons -> ours (documentation; this filter returns its own)
-REASONS = {
-    "empty": EMPTY_DOC,
-    "line_punct_ratio": TOO_FEW_PUNCTUATED_LINES,
-    "short_line_ratio": TOO_MANY_SHORT_LINES,
-    "char_dup_ratio": TOO_MANY_DUPLICATE_LINE_CHARS,
-    "list_ratio": TOO_MANY_LINE_BREAKS,
-}
 # datatrove's terminal marks (159 scripts' full stops), plus French closing guillemets and quotes, and the ellipsis
 STOP_CHARS = tuple(sorted(TERMINAL_PUNCTUATION | {"»", "”", "’", '"', "…"}))
 

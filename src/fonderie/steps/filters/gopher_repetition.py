@@ -174,8 +174,8 @@ class MultilingualGopherRepetitionFilter(GopherRepetitionFilter):
         for n, n_frac in self.top_n_grams:
             top = top_duplicate_chars(hashes[n], starts, n)
             if top is not None and top / len(text) > n_frac:
-                return False, f"gopher_rep_top_{n}_gram_too_frequent"
+                return False, REASONS["top_{n}_gram"].format(n=n)
         for n, n_frac in self.dup_n_grams:
             if all_duplicate_chars(hashes[n], starts, n) / len(text) > n_frac:
-                return False, f"gopher_rep_too_many_duplicate_{n}_grams"
+                return False, REASONS["duplicated_{n}_n_grams"].format(n=n)
         return True

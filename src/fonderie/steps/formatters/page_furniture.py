@@ -34,7 +34,7 @@ class PageFurnitureFormatter(BaseFormatter):
             the pages are form feeds or the heads are in capitals), True (always) or False (never)
         join_hyphens: rejoin words hyphenated across a line or page break
         languages: pyspellchecker word lists used as evidence that a rejoined word exists (the document's own
-            vocabulary always is); ignored when pyspellchecker is not installed
+            vocabulary always is)
         sources: clean only the documents of these inputs (their `source`, e.g. ["books"]); others pass untouched
             and are counted as `docs_not_selected`. None: every document
     """

@@ -13,6 +13,14 @@ from fonderie.documents import REJECT_KEY
 
 # record fields that have a typed column of their own; anything else lands in `extra`
 KNOWN_FIELDS = ("url", "title", "date", "language", "license")
+# a record's fields named like fonderie's own columns, or private (`_`): kept renamed, so neither side is lost
+RESERVED_FIELDS = ("id", "text", "source", "file", "split", "extra", "filter_reason", "drop_reason")
+
+
+def record_fields(record: dict) -> dict:
+    """A JSONL record's or Parquet row's fields, those in RESERVED_FIELDS or starting with `_` renamed
+    `record_<name>` (a record's `source` must not replace the input's, its `text` the text, its `_id` vanish)."""
+    return {f"record_{k}" if k in RESERVED_FIELDS or k.startswith("_") else k: v for k, v in record.items()}
 
 
 def split_path(path: str) -> tuple[str, str | None]:
@@ -79,11 +87,6 @@ class InputDocumentReader(BaseDiskReader):
                 value = fields.pop("lang", None)
             if value is not None:
                 meta[key] = value if isinstance(value, str) else str(value)
-        if "id" in fields:
-            fields["record_id"] = fields.pop("id")  # the record's own id is kept, ours is the stable one
-        if "split" in fields:
-            # the `split` column decides the token split; a record's own field of that name is kept, renamed
-            fields["record_split"] = fields.pop("split")
         meta.update(fields)
         if self.split is not None:
             meta["split"] = self.split

@@ -3,7 +3,7 @@ from __future__ import annotations
 import orjson
 import zstandard
 
-from fonderie.steps.readers.input_base import InputDocumentReader
+from fonderie.steps.readers.input_base import InputDocumentReader, record_fields
 
 
 class JsonlDocumentReader(InputDocumentReader):
@@ -17,7 +17,8 @@ class JsonlDocumentReader(InputDocumentReader):
         `not_a_json_object`: the line parses to a list, string or number
         `empty_text`: the text field is missing, not a string, or blank
         `truncated_file`: the compressed stream ends early; the records before it are kept
-    Metadata added: source, file, license and language from the input config.
+    Metadata added: source, file, license, language and split from the input config; a record's own fields named
+        like those columns (id, text, source, file, split, extra) or starting with `_` are kept as `record_<name>`.
     """
 
     name = "🐿 JSONL"
@@ -48,4 +49,4 @@ class JsonlDocumentReader(InputDocumentReader):
         if not isinstance(record, dict):
             return self.new_document(filepath, index, line.rstrip("\n"), reject="not_a_json_object")
         text = record.pop(self.text_key, None)
-        return self.new_document(filepath, index, text if isinstance(text, str) else None, record)
+        return self.new_document(filepath, index, text if isinstance(text, str) else None, record_fields(record))

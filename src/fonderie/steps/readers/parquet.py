@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pyarrow.parquet as pq
 
-from fonderie.steps.readers.input_base import InputDocumentReader
+from fonderie.steps.readers.input_base import InputDocumentReader, record_fields
 
 
 class ParquetDocumentReader(InputDocumentReader):
@@ -13,7 +13,8 @@ class ParquetDocumentReader(InputDocumentReader):
     Output: one document per row, id `<source>/<file>#<row number, 0-based>`.
     Drops (marked here, dropped by ReaderRejectFilter):
         `empty_text`: the text is null or blank
-    Metadata added: source, file, license and language from the input config.
+    Metadata added: source, file, license, language and split from the input config; a row's own columns named
+        like those columns (id, text, source, file, split, extra) or starting with `_` are kept as `record_<name>`.
     """
 
     name = "📒 Parquet"
@@ -31,6 +32,6 @@ class ParquetDocumentReader(InputDocumentReader):
                     docs = []
                     for row in batch.to_pylist():
                         text = row.pop(self.text_key)
-                        docs.append(self.new_document(filepath, index, text, row))
+                        docs.append(self.new_document(filepath, index, text, record_fields(row)))
                         index += 1
                 yield from docs
