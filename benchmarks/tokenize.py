@@ -196,10 +196,6 @@ def identical(work: Path, hf_digests: dict[str, str]) -> tuple[bool, int]:
 
 
 def main() -> None:
-    # this file is named like the standard library's `tokenize`, which `inspect` (imported by huggingface_hub and
-    # others) would then find here: drop this folder from the import path before anything imports it
-    here = Path(__file__).resolve().parent
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here]
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data"), help="the shared data folder")
     parser.add_argument("--mb", type=float, default=50, help="MB of text at 1x (default 50)")

@@ -5,7 +5,8 @@ per byte.
 
 nanoGPT's README trains a "baby GPT" on CPU (4 layers, 4 heads, 128 dims, context 64, no dropout) to a val loss
 of about 1.88 nats per character, 1.88 / ln 2 = 2.71 bits per character, the same as bits per byte on this ASCII
-text; run as documented on this project's 2-core machine it takes about 150 s. The pipeline splits the file as
+text; run as documented on this project's 2-core machine it takes 100 to 150 s, depending on the hour (so
+`--nanogpt` times it in the same run). The pipeline splits the file as
 nanoGPT does (the first 90% of the characters train, the last 10% validate), trains a byte-level BPE on the train
 part, writes token shards, and pretrains a model no bigger than the baby GPT (preset `shakespeare`). Bits per byte
 make the two comparable although our tokens are not characters. `--set` overrides any key of the pipeline.
