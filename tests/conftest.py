@@ -91,16 +91,13 @@ def corpus(tmp_path: Path) -> dict:
         "read": 9 + 9 + 2 + 3 + 3 + 3,  # warc records, news lines, forum, encyclo, parquet rows, books
         "kept": 2 + 7 + 2 + 3 + 2 + 1,
         "dropped": {
-            "warc_not_response": 3,  # warcinfo + 2 requests... (see below)
+            "warc_not_response": 5,  # warcinfo + 4 requests
+            "warc_not_html": 1,
+            "http_status_not_ok": 1,
+            "invalid_json": 1,
+            "empty_text": 3,  # news record with "", parquet null, empty book
+            "undecodable_text": 1,
         },
-    }
-    expected["dropped"] = {
-        "warc_not_response": 5,  # warcinfo + 4 requests
-        "warc_not_html": 1,
-        "http_status_not_ok": 1,
-        "invalid_json": 1,
-        "empty_text": 3,  # news record with "", parquet null, empty book
-        "undecodable_text": 1,
     }
     return {"root": root, "expected": expected}
 

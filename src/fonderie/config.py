@@ -130,6 +130,11 @@ class PipelineConfig(_Strict):
         """Each stage with its output folder name, `NN_<name>`, numbered from 01 in pipeline order."""
         return [(s, f"{i + 1:02d}_{s.stage_name}") for i, s in enumerate(self.stages)]
 
+    def stage_dirs_before(self, stage_name: str) -> list[tuple[StageConfig, str]]:
+        """stage_dirs() of the stages before the named one, in pipeline order."""
+        dirs = self.stage_dirs()
+        return dirs[: [s.stage_name for s, _ in dirs].index(stage_name)]
+
     def dump(self) -> str:
         """The resolved config as YAML, written next to the outputs."""
         return yaml.safe_dump(json.loads(self.model_dump_json()), sort_keys=False, allow_unicode=True)

@@ -35,7 +35,8 @@ def write_merged_stats(folder: str | Path) -> None:
 
 
 def _value(step, label: str) -> float:
-    """A measure recorded once (by a 1-task step): its value, as written."""
+    """A stat's total: a MetricStats once merged; as loaded from a single file, its JSON form: a number or
+    {"total": ...}. A measure recorded once (by a 1-task step) is its value, as written."""
     value = step.stats[label]
     if isinstance(value, (int, float)):
         return float(value)
@@ -43,13 +44,7 @@ def _value(step, label: str) -> float:
 
 
 def _total(step, label: str) -> int:
-    value = step.stats[label] if label in step.stats else None
-    # a MetricStats once merged; as loaded from a single file, its JSON form: a number or {"total": ...}
-    if value is None:
-        return 0
-    if isinstance(value, (int, float)):
-        return int(value)
-    return int(value["total"] if isinstance(value, dict) else value.total)
+    return int(_value(step, label)) if label in step.stats else 0
 
 
 def funnel(folder: str | Path) -> dict:

@@ -18,11 +18,10 @@ from fonderie.steps.train.pretrainer import Pretrainer
 from fonderie.tokens.files import TOKENS_DIR
 
 
-def _tokens(stage: PretrainStage, cfg: PipelineConfig, folder: str) -> str:
+def _tokens(stage: PretrainStage, cfg: PipelineConfig) -> str:
     if stage.tokens is not None:
         return absolute(stage.tokens)
-    dirs = cfg.stage_dirs()
-    before = dirs[: [d for _, d in dirs].index(os.path.basename(folder))]
+    before = cfg.stage_dirs_before(stage.stage_name)
     tokenize = next((d for s, d in reversed(before) if s.kind == "tokenize"), None)
     if tokenize is None:
         raise ConfigError(f"stages.{stage.stage_name}: no `tokenize` stage before it; add one or set `tokens:`")
@@ -30,7 +29,7 @@ def _tokens(stage: PretrainStage, cfg: PipelineConfig, folder: str) -> str:
 
 
 def build_pretrain(stage: PretrainStage, cfg: PipelineConfig, folder: str, tasks: int, previous: StagePlan | None):
-    tokens = _tokens(stage, cfg, folder)
+    tokens = _tokens(stage, cfg)
     sets = [f"preset={stage.preset}", f"max_steps={stage.max_steps}", f"batch_size={stage.batch_size}",
             f"learning_rate={stage.learning_rate}"]  # fmt: skip
     sets += [f"{key}={json.dumps(value) if not isinstance(value, str) else value}" for key, value in stage.set.items()]

@@ -29,11 +29,10 @@ from fonderie.tokens.files import TOKENIZER_DIR, TOKENS_DIR, token_dtype, token_
 NO_DOCUMENTS = ("tokenizer", "tokenize", "pretrain")  # stage kinds whose folder holds no document shards
 
 
-def _inputs(stage: TokenizeStage, cfg: PipelineConfig, folder: str) -> tuple[str, str, str]:
+def _inputs(stage: TokenizeStage, cfg: PipelineConfig) -> tuple[str, str, str]:
     """(documents folder, tokenizer folder, documents folder name) of this stage; see the module docstring."""
     output = absolute(cfg.output)
-    dirs = cfg.stage_dirs()
-    before = dirs[: [d for _, d in dirs].index(os.path.basename(folder))]
+    before = cfg.stage_dirs_before(stage.stage_name)
     documents = next((d for s, d in reversed(before) if s.kind not in NO_DOCUMENTS), None)
     if documents is None:
         raise ConfigError(f"stages.{stage.stage_name}: no stage before it writes documents to tokenize")
@@ -52,8 +51,9 @@ def _vocab_size(stage: TokenizeStage, cfg: PipelineConfig, tokenizer: str) -> in
     """The vocabulary size the plan's schema follows: the tokenizer stage's setting (the tokenizer does not exist
     yet when the plan is made), or the given tokenizer's. The manifest's `dtype` is what the shards hold."""
     if stage.tokenizer is None:
-        index = [s.stage_name for s in cfg.stages].index(stage.stage_name)
-        return next(s.vocab_size for s in reversed(cfg.stages[:index]) if s.kind == "tokenizer")
+        return next(
+            s.vocab_size for s, _ in reversed(cfg.stage_dirs_before(stage.stage_name)) if s.kind == "tokenizer"
+        )
     path = os.path.join(tokenizer, "tokenizer.json") if os.path.isdir(tokenizer) else tokenizer
     try:
         with open(path, encoding="utf-8") as f:
@@ -65,7 +65,7 @@ def _vocab_size(stage: TokenizeStage, cfg: PipelineConfig, tokenizer: str) -> in
 
 
 def build_tokenize(stage: TokenizeStage, cfg: PipelineConfig, folder: str, tasks: int, previous: StagePlan | None):
-    documents, tokenizer, documents_dirname = _inputs(stage, cfg, folder)
+    documents, tokenizer, documents_dirname = _inputs(stage, cfg)
     tokens = os.path.join(folder, TOKENS_DIR)
     shuffled = stage.shuffle_seed is not None
     buckets = os.path.join(folder, "shuffle", "buckets")
