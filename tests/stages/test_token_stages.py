@@ -56,7 +56,8 @@ def trained(tmp_path_factory) -> tuple[Path, StagePlan]:
     cfg = _config(output, stage)
     folder = str(output / "02_tokenizer")
     phases, schema, inputs = build_tokenizer(stage, cfg, folder, 4, ingest)
-    assert [p.tasks for p in phases] == [1] and schema == ingest.schema and inputs == "01_ingest"
+    assert [p.tasks for p in phases] == [1] and schema == ingest.schema
+    assert inputs == {"documents": "01_ingest", "val_fraction": 0.0}  # no tokenize stage in this config
     _run(phases)
     plan = StagePlan("02_tokenizer", folder, phases, schema)
     _tokenize(output, plan, 1)
@@ -167,6 +168,10 @@ stages:
     funnels = run(pipeline)
     assert [(f["name"], f["kept"]) for f in funnels] == [("ingest", DOCS), ("tokenizer", 0), ("tokenize", DOCS)]
     assert [f["documents"] for f in funnels] == [True, False, True]  # the tokenizer is a model stage
+    # the documents tokenize sends to val by id hash were not in the tokenizer's sample either
+    report = json.loads((tmp_path / "out" / "02_tokenizer" / "tokenizer" / "report.json").read_text())
+    val = read_manifest(tmp_path / "out" / "03_tokenize" / "tokens")["splits"]["val"]["documents"]
+    assert report["sample"]["val_fraction"] == 0.1 and report["sample"]["val_documents_excluded"] == val > 0
     assert main(["verify", str(tmp_path / "out" / "03_tokenize")]) == 0
 
 

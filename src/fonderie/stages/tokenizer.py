@@ -15,6 +15,10 @@ from fonderie.steps.tokens.tokenizer_trainer import TokenizerTrainer
 
 
 def build_tokenizer(stage: TokenizerStage, cfg: PipelineConfig, folder: str, tasks: int, previous: StagePlan | None):
+    # the val split of the tokenize stage that will use this tokenizer: its val documents are not trained on
+    after = cfg.stages[len(cfg.stage_dirs_before(stage.stage_name)) + 1 :]
+    tokenize = next((s for s in after if s.kind == "tokenize" and s.tokenizer is None), None)
+    val_fraction = tokenize.val_fraction if tokenize is not None else 0.0
     trainer = TokenizerTrainer(
         previous.folder,
         folder,
@@ -26,6 +30,11 @@ def build_tokenizer(stage: TokenizerStage, cfg: PipelineConfig, folder: str, tas
         min_frequency=stage.min_frequency,
         extra_special_tokens=stage.extra_special_tokens,
         seed=stage.seed,
+        val_fraction=val_fraction,
     )
     # one task whatever `tasks` says: BPE training is one process (HF parallelizes it with threads)
-    return [Phase("", [trainer], 1, folder)], previous.schema, previous.dirname
+    return (
+        [Phase("", [trainer], 1, folder)],
+        previous.schema,
+        {"documents": previous.dirname, "val_fraction": val_fraction},
+    )

@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from datatrove.io import DataFolder
 
 from fonderie.tokens import BOS, EOS, PAD, PRETOKENIZE_PATTERN, ROLE_TOKENS, SPECIAL_TOKENS
-from fonderie.tokens.files import TMP_SUFFIX, unit_hash
+from fonderie.tokens.files import TMP_SUFFIX, split_of, unit_hash
 
 UNDETERMINED = "und"  # the stratum of documents without a language
 # <|bos|><|system|>...<|end|><|user|>...<|end|><|assistant|>...<|end|>: the turns of the feedback stage
@@ -107,25 +107,31 @@ def save_tokenizer(tokenizer, folder: DataFolder, extra_special_tokens=()) -> No
 
 # ------------------------------------------------------------------------------------------------------ sampling
 def _columns(shard: pq.ParquetFile, wanted: list[str]) -> list[str]:
-    """`wanted`, and `split` if the shard has it (shards of older runs may not)."""
-    return wanted + ["split"] * ("split" in shard.schema_arrow.names)
+    """`wanted`, `id` (the val split of a document without `split` is its id's), and `split` if the shard has it
+    (shards of older runs may not)."""
+    return [*wanted, *["id"] * ("id" not in wanted), *["split"] * ("split" in shard.schema_arrow.names)]
 
 
-def _val(batch: pa.RecordBatch) -> pa.BooleanArray:
-    """Whether each document of the batch belongs to the val split."""
-    if "split" not in batch.schema.names:
-        return pa.array([False] * batch.num_rows)
-    return pc.fill_null(pc.equal(batch.column("split"), "val"), False)
+def _val(batch: pa.RecordBatch, val_fraction: float) -> pa.BooleanArray:
+    """Whether each document of the batch goes to the val split, by the tokenize stage's rule: its `split` if it
+    has one, else its id's hash at `val_fraction` (fonderie.tokens.files.split_of)."""
+    split = batch.column("split") if "split" in batch.schema.names else pa.nulls(batch.num_rows, pa.string())
+    if not val_fraction:
+        return pc.fill_null(pc.equal(split, "val"), False)
+    pairs = zip(split.to_pylist(), batch.column("id").to_pylist(), strict=True)
+    return pa.array([s == "val" if s else split_of(i, val_fraction) == "val" for s, i in pairs])
 
 
-def scan_strata(folder: DataFolder, files: list[str], val: dict | None = None) -> dict[tuple[str, str], dict]:
+def scan_strata(
+    folder: DataFolder, files: list[str], val: dict | None = None, val_fraction: float = 0.0
+) -> dict[tuple[str, str], dict]:
     """{(source, language): {"documents", "bytes"}} of every shard (pass 1), val documents apart (added up in
     `val`, {"documents", "bytes"}, when given)."""
     strata: dict[tuple[str, str], dict] = {}
     for path in files:
         with folder.open(path, "rb") as f, pq.ParquetFile(f) as shard:
             for batch in shard.iter_batches(batch_size=65536, columns=_columns(shard, ["source", "language", "text"])):
-                is_val = _val(batch)
+                is_val = _val(batch, val_fraction)
                 if val is not None:
                     val["documents"] = val.get("documents", 0) + (pc.sum(is_val).as_py() or 0)
                     sizes = pc.binary_length(batch.column("text")).filter(is_val)
@@ -173,6 +179,7 @@ def sample_texts(
     heldout: dict[str, list[str]],
     heldout_bytes: int,
     counts: dict[tuple[str, str], dict],
+    val_fraction: float = 0.0,
 ) -> Iterator[list[str]]:
     """Batches of sampled texts (pass 2). Held-back documents go to `heldout[language]` (up to `heldout_bytes`
     of UTF-8 per language); what was sampled is added up in `counts[stratum]`. A val document is never sampled;
@@ -186,7 +193,7 @@ def sample_texts(
                 sources = batch.column("source").to_pylist()
                 languages = pc.fill_null(batch.column("language"), UNDETERMINED).to_pylist()
                 sizes = pc.binary_length(batch.column("text")).to_pylist()
-                vals = _val(batch).to_pylist()
+                vals = _val(batch, val_fraction).to_pylist()
                 keep, hold = [], []
                 for i, (doc_id, source, language) in enumerate(zip(ids, sources, languages, strict=True)):
                     u = unit_hash(doc_id, salt)

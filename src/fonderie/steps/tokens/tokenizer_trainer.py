@@ -17,7 +17,8 @@ REPORT_FILE = "report.json"
 class TokenizerTrainer(PipelineStep):
     """Trains fonderie's byte-level BPE on a stratified sample of a document stage's shards (run it as 1 task).
 
-    Documents of the val split (an input's `split: val`) never train it: they are held back for the report only.
+    Documents of the val split (an input's `split: val`, or, without one, their id's hash at `val_fraction`, as the
+    tokenize stage will split them) never train it: they are held back for the report only.
     Reads `part-*.parquet` of `documents` itself, in two streamed passes (fonderie.tokens.train: sizes per
     (source, language), then a hash-based sample per stratum), so the corpus is never in memory; trains with HF
     `tokenizers` (NFC, fonderie's pre-tokenizer: French elisions kept with their word, digits one by one);
@@ -42,6 +43,7 @@ class TokenizerTrainer(PipelineStep):
         min_frequency: a pair seen fewer times is never merged
         extra_special_tokens: special tokens after the built-in ones (fonderie.tokens.SPECIAL_TOKENS)
         seed: salt of the sampling hash: another seed, another sample
+        val_fraction: the tokenize stage's: documents it will send to val by id hash are not trained on either
     """
 
     name = "🔤 Tokenizer trainer"
@@ -59,6 +61,7 @@ class TokenizerTrainer(PipelineStep):
         min_frequency: int = 2,
         extra_special_tokens: list[str] | tuple[str, ...] = (),
         seed: int = 0,
+        val_fraction: float = 0.0,
     ):
         super().__init__()
         specials = len(SPECIAL_TOKENS) + len(extra_special_tokens)
@@ -70,6 +73,8 @@ class TokenizerTrainer(PipelineStep):
             raise ValueError(f"balance={balance!r} must be in [0, 1]")
         if not 0 <= heldout_fraction < 1:
             raise ValueError(f"heldout_fraction={heldout_fraction!r} must be in [0, 1)")
+        if not 0 <= val_fraction < 1:
+            raise ValueError(f"val_fraction={val_fraction!r} must be in [0, 1)")
         if heldout_bytes < 0 or min_frequency < 1:
             raise ValueError(f"heldout_bytes={heldout_bytes!r} must be >= 0, min_frequency={min_frequency!r} >= 1")
         if clash := sorted(set(extra_special_tokens) & set(SPECIAL_TOKENS)):
@@ -79,6 +84,7 @@ class TokenizerTrainer(PipelineStep):
         self.vocab_size, self.sample_bytes, self.balance = vocab_size, sample_bytes, balance
         self.heldout_fraction, self.heldout_bytes = heldout_fraction, heldout_bytes
         self.min_frequency, self.extra_special_tokens, self.seed = min_frequency, list(extra_special_tokens), seed
+        self.val_fraction = val_fraction
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         if data:
@@ -103,7 +109,7 @@ class TokenizerTrainer(PipelineStep):
         start = time.time()
         files = self.documents.list_files(glob_pattern="part-*.parquet", recursive=False)
         val: dict = {}
-        strata = scan_strata(self.documents, files, val)
+        strata = scan_strata(self.documents, files, val, self.val_fraction)
         if not strata:
             raise RuntimeError(f"{self.documents.path}: no documents to train a tokenizer on (val ones excepted)")
         sizes = {k: v["bytes"] for k, v in strata.items()}
@@ -113,8 +119,9 @@ class TokenizerTrainer(PipelineStep):
         rates = {k: min(1.0, quotas[k] / (sizes[k] * trainable)) if sizes[k] else 0.0 for k in strata}
         heldout: dict[str, list[str]] = {}
         sampled: dict = {}
-        batches = sample_texts(self.documents, files, rates, f"fonderie/tokenizer/{self.seed}".encode(),
-                               self.heldout_fraction, heldout, self.heldout_bytes, sampled)  # fmt: skip
+        salt = f"fonderie/tokenizer/{self.seed}".encode()
+        batches = sample_texts(self.documents, files, rates, salt, self.heldout_fraction, heldout, self.heldout_bytes,
+                               sampled, self.val_fraction)  # fmt: skip
         tokenizer = train_tokenizer(batches, self.vocab_size, self.min_frequency, self.extra_special_tokens)
         trained = time.time()
         folder = get_datafolder(self.output.resolve_paths(TOKENIZER_DIR))
@@ -139,6 +146,7 @@ class TokenizerTrainer(PipelineStep):
                 "sample_bytes": self.sample_bytes,
                 "balance": self.balance,
                 "heldout_fraction": self.heldout_fraction,
+                "val_fraction": self.val_fraction,
                 "seed": self.seed,
                 "strata": [
                     {
