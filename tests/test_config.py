@@ -142,3 +142,16 @@ def test_resolved_config_dump_round_trips(tmp_path):
     cfg = load_pipeline(write(tmp_path, MINIMAL), ["executor.workers=2"])
     again = load_pipeline(write(tmp_path, cfg.dump()))
     assert again == cfg
+
+
+def test_page_furniture_options_reach_the_formatter(tmp_path):
+    from fonderie.stages.base import build_plans
+
+    sample = ROOT / "pipelines" / "sample.yaml"
+    pf = "stages.clean.page_furniture"
+    sets = [f"output={tmp_path}", f"{pf}.languages=[de, fr]", f"{pf}.join_hyphens=false", f"{pf}.inline_heads=true"]
+    clean = next(p for p in build_plans(load_pipeline(sample, sets)) if p.name == "clean")
+    (formatter,) = [s for s in clean.main.pipeline if type(s).__name__ == "PageFurnitureFormatter"]
+    assert formatter.options == {"inline_heads": True, "join_hyphens": False, "languages": ("de", "fr")}
+    with pytest.raises(ConfigError, match=r"stages\.clean\.page_furniture.*languages=\('xx',\)"):
+        build_plans(load_pipeline(sample, [f"output={tmp_path}", "stages.clean.page_furniture.languages=[xx]"]))

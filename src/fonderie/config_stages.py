@@ -38,6 +38,11 @@ class PageFurnitureSettings(_Strict):
     enabled: bool = True  # remove page numbers, running heads, signature marks; rejoin hyphenated words
     sources: list[str] | None = None  # only documents of these inputs (e.g. [books]); None: every document
     record_spans: bool = False  # keep each removed line in a `removed_spans` column, for audit
+    inline_heads: Literal["auto"] | bool = "auto"  # heads at the start of a long line (OCR pages flattened to one
+    # line): "auto" cuts them when pages are form feeds or heads are in capitals; true always; false never
+    join_hyphens: bool = True  # rejoin words hyphenated across a line or page break
+    languages: list[str] = ["fr", "en"]  # pyspellchecker word lists that vouch for a rejoined word (fr, en, de, es,
+    # it, nl, pt, ru, ar, eu, fa, lv); the document's own vocabulary always does
 
 
 class LanguageSettings(_Strict):

@@ -54,7 +54,8 @@ def build_clean(stage: CleanStage, cfg: PipelineConfig, folder: str, tasks: int,
     if stage.page_furniture.enabled:
         pf = stage.page_furniture
         steps.append(_build(f"{where}.page_furniture", PageFurnitureFormatter, record_spans=pf.record_spans,
-                            sources=pf.sources))  # fmt: skip
+                            sources=pf.sources, inline_heads=pf.inline_heads, join_hyphens=pf.join_hyphens,
+                            languages=tuple(pf.languages)))  # fmt: skip
     if stage.language.enabled:
         lang = stage.language
         kwargs = {"min_score": lang.min_score} if lang.min_score is not None else {}
