@@ -84,6 +84,24 @@ def task_file(directory: str, rank: int) -> str:
     return f"{directory}/{rank:05d}.parquet"
 
 
+def task_files(folder: DataFolder, directory: str, summary: dict, rank: int, world_size: int):
+    """(the files of `directory` a task of a later phase reads, how many documents the signature task of the same
+    rank saw): its own file when the phase runs with the signature phase's task count, else every file (and None:
+    the count is unknown). `summary` is the candidates' or the clusters' (both record tasks and per-task counts)."""
+    if summary["tasks"] == world_size:
+        return [task_file(directory, rank)], summary["documents_per_task"].get(str(rank), 0)
+    return folder.list_files(directory), None
+
+
+def check_seen(rank: int, seen: int, expected: int | None) -> None:
+    """A task must read the documents its signature task read: other inputs would get other decisions."""
+    if expected is not None and seen != expected:
+        raise RuntimeError(
+            f"task {rank} read {seen} documents but its signature task read {expected}: "
+            "the inputs changed since the signature phase; rerun the dedup from the start"
+        )
+
+
 def file_rank(path: str) -> int:
     """The task number of `.../NNNNN.parquet`."""
     return int(path.rsplit("/", 1)[-1].removesuffix(".parquet"))

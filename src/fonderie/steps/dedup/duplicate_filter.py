@@ -1,12 +1,19 @@
 from __future__ import annotations
 
-import json
-
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.io import DataFolderLike
 from datatrove.pipeline.filters.base_filter import BaseFilter
 
-from fonderie.dedup.files import ASSIGNMENT_COLUMNS, ASSIGNMENTS_DIR, SUMMARY_FILE, dedup_folder, read_table, task_file
+from fonderie.dedup.files import (
+    ASSIGNMENT_COLUMNS,
+    ASSIGNMENTS_DIR,
+    SUMMARY_FILE,
+    check_seen,
+    dedup_folder,
+    read_json,
+    read_table,
+    task_files,
+)
 
 
 class DuplicateFilter(BaseFilter):
@@ -40,19 +47,15 @@ class DuplicateFilter(BaseFilter):
 
     def _load(self, rank: int, world_size: int) -> int | None:
         """Loads the assignments this task needs; returns how many documents its signature task saw, if known."""
-        if not self.folder.exists(SUMMARY_FILE):
-            raise FileNotFoundError(f"{self.folder.path}/{SUMMARY_FILE} is missing: run DuplicateClusterer first")
-        with self.folder.open(SUMMARY_FILE, "r") as f:
-            summary = json.load(f)
-        same_split = summary["tasks"] == world_size
-        files = [task_file(ASSIGNMENTS_DIR, rank)] if same_split else self.folder.list_files(ASSIGNMENTS_DIR)
+        summary = read_json(self.folder, SUMMARY_FILE, "run DuplicateClusterer first")
+        files, expected = task_files(self.folder, ASSIGNMENTS_DIR, summary, rank, world_size)
         for path in files:
             if not self.folder.exists(path):
                 continue  # that signature task had no documents
             columns = read_table(self.folder, path, ASSIGNMENT_COLUMNS).to_pydict()
             entries = zip(columns["duplicate_of"], columns["reason"], columns["cluster_size"], strict=True)
             self._assigned.update(zip(columns["id"], entries, strict=True))
-        return summary["documents_per_task"].get(str(rank), 0) if same_split else None
+        return expected
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         expected = self._load(rank, world_size)
@@ -65,11 +68,7 @@ class DuplicateFilter(BaseFilter):
                 yield doc
 
         yield from super().run(counted(data), rank, world_size)
-        if expected is not None and seen != expected:
-            raise RuntimeError(
-                f"task {rank} read {seen} documents but its signature task read {expected}: "
-                "the inputs changed since the signature phase; rerun the dedup from the start"
-            )
+        check_seen(rank, seen, expected)
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         entry = self._assigned.get(doc.id)

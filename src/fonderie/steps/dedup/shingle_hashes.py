@@ -11,11 +11,13 @@ from fonderie.dedup.files import (
     INVOLVED_DIR,
     SHINGLES_DIR,
     ParquetShard,
+    check_seen,
     dedup_folder,
     read_json,
     read_table,
     shingles_schema,
     task_file,
+    task_files,
 )
 from fonderie.dedup.jaccard import shingle_sets
 
@@ -58,13 +60,11 @@ class ShingleHashes(PipelineStep):
     def _load(self, rank: int, world_size: int) -> tuple[set[str], int, int | None]:
         """The ids to hash, the n-gram size, and how many documents this task's signature task saw, if known."""
         summary = read_json(self.folder, CANDIDATES_SUMMARY, "run CandidatePairs first")
-        same_split = summary["tasks"] == world_size
-        files = [task_file(INVOLVED_DIR, rank)] if same_split else self.folder.list_files(INVOLVED_DIR)
+        files, expected = task_files(self.folder, INVOLVED_DIR, summary, rank, world_size)
         wanted: set[str] = set()
         for path in files:
             if self.folder.exists(path):  # absent: that signature task had no documents
                 wanted.update(read_table(self.folder, path, ["id"])["id"].to_pylist())
-        expected = summary["documents_per_task"].get(str(rank), 0) if same_split else None
         return wanted, summary["minhash"]["ngram"], expected
 
     def _hash(self, shard: ParquetShard, ngram: int, ids: list[str], texts: list[str]) -> None:
@@ -92,11 +92,7 @@ class ShingleHashes(PipelineStep):
                 yield doc  # the document is not changed: no need to hold it until its batch is hashed
             if ids:
                 self._hash(shard, ngram, ids, texts)
-            if expected is not None and seen != expected:
-                raise RuntimeError(
-                    f"task {rank} read {seen} documents but its signature task read {expected}: "
-                    "the inputs changed since the signature phase; rerun the dedup from the start"
-                )
+            check_seen(rank, seen, expected)
         except BaseException:
             shard.close(ok=False)
             raise
