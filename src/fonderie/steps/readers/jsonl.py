@@ -16,7 +16,8 @@ class JsonlDocumentReader(InputDocumentReader):
         `invalid_json`: the line does not parse (the raw line is kept in `excluded/` for inspection)
         `not_a_json_object`: the line parses to a list, string or number
         `empty_text`: the text field is missing, not a string, or blank
-        `truncated_file`: the compressed stream ends early; the records before it are kept
+        `truncated_file`: the file cannot be read on (a compressed stream that ends early or is corrupt, a `.gz`
+            that is not gzip, a read error); the records before that point are kept, the warning says why
     Metadata added: source, file, license, language and split from the input config; a record's own fields named
         like those columns (id, text, source, file, split, extra) or starting with `_` are kept as `record_<name>`.
     """
