@@ -110,18 +110,14 @@ def _warc_pages(path: Path) -> dict[str, str]:
     from warcio.archiveiterator import ArchiveIterator
 
     from fonderie.steps.filters.html_extract import extract_trafilatura
+    from fonderie.steps.readers.warc import _decode  # the reader's own: header charset, UTF-8, then detection
 
     pages = {}
     with path.open("rb") as f:
         for record in ArchiveIterator(f):
             if record.rec_type == "response":
                 body = record.content_stream().read()
-                content_type = record.http_headers.get_header("Content-Type") or ""
-                charset = content_type.partition("charset=")[2].strip() or "utf-8"
-                try:
-                    html = body.decode(charset)
-                except (LookupError, UnicodeDecodeError):
-                    html = body.decode("cp1252", errors="replace")
+                html = _decode(body, record.http_headers.get_header("Content-Type") or "") or ""
                 pages[record.rec_headers.get_header("WARC-Target-URI")] = extract_trafilatura(html)[0] or ""
     return pages
 
