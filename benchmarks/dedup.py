@@ -17,9 +17,10 @@
    `MinhashDedupSignature` (its default English spaCy word tokenizer; its sha1 hash, since its default xxhash
    fails on str input with xxhash >= 4), which also writes and sorts its bucket files.
 4. End to end on `--docs` documents generated from the same texts (originals made of two passages each, near
-   copies, exact copies): the three datatrove phases (signatures with 4 tasks, clustering with 1, filter with 4,
-   one worker) and `fonderie dedup` on one JSONL file, each in its own process: wall time and peak memory, and
-   bytes per document from the difference between a run on half the documents and on all of them.
+   copies, exact copies): fonderie's five dedup phases on datatrove's local executor, one worker (signatures with
+   4 tasks, candidate pairs with 1, shingle sets with 4, exact-Jaccard clusters with 1, filter with 4), and
+   `fonderie dedup` on one JSONL file, each in its own process: wall time and peak memory, and bytes per document
+   from the difference between a run on half the documents and on all of them.
 Progress goes to stderr; the figures are one JSON object on the last line of stdout.
 """
 
