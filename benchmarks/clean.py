@@ -88,8 +88,8 @@ def make_input(data: Path, tmp: Path, min_mb: float) -> tuple[Path, int]:
 
 
 def run_ours(folder: Path, out: Path) -> dict:
-    from fonderie.config import PipelineConfig
-    from fonderie.runner import run_pipeline
+    from fonderie.config.pipeline import PipelineConfig
+    from fonderie.pipeline.runner import run_pipeline
 
     cfg = PipelineConfig.model_validate(
         {
@@ -148,7 +148,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("../shared/data"), help="the shared data folder")
     parser.add_argument("--min-mb", type=float, default=20, help="repeat the WARCs until they weigh this many MB")
     args = parser.parse_args()
-    from fonderie.langid import model_path
+    from fonderie.text.langid import model_path
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

@@ -396,7 +396,7 @@ def run_phase(phase: str, work: Path, inputs: str) -> None:
     from datatrove.executor import LocalPipelineExecutor
 
     from fonderie.cli import main as cli
-    from fonderie.documents import document_schema
+    from fonderie.pipeline.documents import document_schema
     from fonderie.steps.dedup.candidate_pairs import CandidatePairs
     from fonderie.steps.dedup.duplicate_clusterer import DuplicateClusterer
     from fonderie.steps.dedup.duplicate_filter import DuplicateFilter

@@ -46,8 +46,8 @@ def make_input(data: Path, repeat: int, tmp: Path) -> tuple[Path, int]:
 
 
 def run_fonderie(folder: Path, out: Path, extractor: str) -> dict:
-    from fonderie.config import PipelineConfig
-    from fonderie.runner import run_pipeline
+    from fonderie.config.pipeline import PipelineConfig
+    from fonderie.pipeline.runner import run_pipeline
 
     cfg = PipelineConfig.model_validate(
         {

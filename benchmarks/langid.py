@@ -1,4 +1,4 @@
-"""Language ID on labelled sentences: fonderie.langid.predict against the raw lid.176 model, same model file.
+"""Language ID on labelled sentences: fonderie.text.langid.predict against the raw lid.176 model, same model file.
 
     python benchmarks/langid.py --data ../shared/data
 
@@ -51,7 +51,7 @@ def read_tatoeba(path: Path) -> list[tuple[str, str]]:
 
 
 def read_paragraphs(folder: Path) -> list[str]:
-    from fonderie.langid import paragraphs
+    from fonderie.text.langid import paragraphs
 
     return [p for path in sorted(folder.glob("*.txt")) for p in paragraphs(path.read_text())]
 
@@ -81,8 +81,8 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    from fonderie import langid
     from fonderie.steps.filters.language import DEFAULT_MIN_SCORE
+    from fonderie.text import langid
 
     rows = read_tatoeba(args.data / "langid" / "tatoeba_laser112.tsv")
     lines = [text for _, text in rows]

@@ -44,7 +44,7 @@ from lucie_pages import remove_page_numbers  # noqa: E402
 from page_labels import icdar_docs, parmentier_docs  # noqa: E402
 from paginate import LAYOUTS, paginate  # noqa: E402
 
-from fonderie.cleaning.page_furniture import strip_page_furniture  # noqa: E402
+from fonderie.text.pages.furniture import strip_page_furniture  # noqa: E402
 
 _TOK = re.compile(r"\w+")
 _LATIN = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "—": "--", "–": "-", "…": "...", "œ": "oe", "Œ": "OE"})

@@ -73,7 +73,7 @@ def write_corpus(base: list[tuple[str, str, str]], folder: Path, mb: float) -> d
     """Copies of `base`, new ids each time, until `mb` MB: document shards as a previous stage writes them."""
     from datatrove.data import Document
 
-    from fonderie.documents import document_schema
+    from fonderie.pipeline.documents import document_schema
     from fonderie.steps.writers.document_shards import DocumentShardWriter
 
     size = sum(len(t.encode("utf-8")) for _, _, t in base)

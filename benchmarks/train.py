@@ -40,9 +40,9 @@ import time
 
 import polars as pl
 
-from fonderie.config import load_pipeline
-from fonderie.model import GPT, ModelConfig
-from fonderie.runner import run_pipeline
+from fonderie.config.pipeline import load_pipeline
+from fonderie.pipeline.runner import run_pipeline
+from fonderie.training.model import GPT, ModelConfig
 
 PIPELINE = Path(__file__).resolve().parents[1] / "pipelines" / "tinyshakespeare.yaml"
 NANOGPT_BPB = round(1.88 / 0.693147, 2)  # nanoGPT's documented val loss, in bits per character (= byte here)

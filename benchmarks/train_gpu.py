@@ -3,15 +3,16 @@
     fonderie run pipelines/fr_novels.yaml                        # here: 32,768-token shards of French novels, ~4 MB
     python benchmarks/train_gpu.py --data out/fr_novels/04_tokenize [--steps 200] [--variants 16:compile,32:compile]
 
-The second line is for the GPU machine. It needs only what `fonderie.train` imports (torch, numpy, pyarrow,
+The second line is for the GPU machine. It needs only what `fonderie train` imports (torch, numpy, pyarrow,
 pyyaml, rich, safetensors, tokenizers), not the pipeline's dependencies, so the token folder is built where
 fonderie is installed and copied over; `src/` is put on the children's PYTHONPATH, so no install is needed there.
 
 Each variant (`BATCH:compile` or `BATCH:eager`, sequences of the preset's 1,024 tokens per step) is one
-`python -m fonderie.train` run of its own, as a user's run would be: a fresh process compiles for its own shapes.
-Its tokens/s and MFU are the medians over the log intervals after the first quarter of the steps (the first ones
-hold compilation and warm-up). MFU is against the card's datasheet bf16 peak (fonderie.train.PEAK_FLOPS), and also
-against the bf16 matmul rate measured here on 8192^3 products, the ceiling this card reaches in practice.
+`python -m fonderie train` run of its own, as a user's run would be: a fresh process compiles for its own
+shapes. Its tokens/s and MFU are the medians over the log intervals after the first quarter of the steps (the
+first ones hold compilation and warm-up). MFU is against the card's datasheet bf16 peak (PEAK_FLOPS in
+fonderie.training.pretrain), and also against the bf16 matmul rate measured here on 8192^3 products, the ceiling
+this card reaches in practice.
 
 Prints a table, then one JSON line: device, torch, matmul_tflops, and per variant batch_size, compile,
 tokens_per_second, tflops (achieved, by the trainer's FLOPs per token), mfu, mfu_vs_matmul, step_ms, params,
@@ -40,7 +41,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))  # fonderie need not be installed on the GPU machine
 
-from fonderie.model import GPT, ModelConfig  # noqa: E402
+from fonderie.training.model import GPT, ModelConfig  # noqa: E402
 
 
 def matmul_tflops(device: str) -> float | None:
@@ -77,7 +78,7 @@ def run_variant(data: Path, run_dir: Path, preset: str, batch: int, compiled: bo
             f"warmup_steps={max(1, steps // 10)}", "log_every=10", f"eval_every={steps}", "eval_batches=2",
             f"checkpoint_every={steps}", f"device={device}", *sets]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
-    command = [sys.executable, "-m", "fonderie.train", "--data", str(data), "--out", str(run_dir)]
+    command = [sys.executable, "-m", "fonderie", "train", "--data", str(data), "--out", str(run_dir)]
     command += [f"--set={s}" for s in args]
     start = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True)
@@ -115,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="any fonderie.train setting, for every variant (e.g. n_kv_head=12)",
+        help="any `fonderie train --set` setting, for every variant (e.g. n_kv_head=12)",
     )
     parser.add_argument("--out", type=Path, help="keep the runs here (default: a temporary folder)")
     args = parser.parse_args(argv)

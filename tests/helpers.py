@@ -7,8 +7,8 @@ from pathlib import Path
 
 import polars as pl
 
-from fonderie.config import load_pipeline
-from fonderie.runner import run_pipeline
+from fonderie.config.pipeline import load_pipeline
+from fonderie.pipeline.runner import run_pipeline
 
 
 def run(pipeline: Path, *overrides: str, stage: str | None = None) -> list[dict]:

@@ -129,7 +129,7 @@ def test_the_deduplicated_documents_become_verified_token_shards(sample_run):
     assert manifest["totals"]["documents"] == tokenize["kept"]
     errors, _ = verify_tokens(tokens)
     assert errors == []
-    from fonderie.stats import pipeline_status
+    from fonderie.pipeline.stats import pipeline_status
 
     measures = pipeline_status(tokens.parents[1])["stages"][3]["measures"]  # what `fonderie status` shows
     assert 1.0 < measures["fertility_fr"] < 3.0 and measures["bytes_per_token_fr"] > 2.0
@@ -140,7 +140,7 @@ def test_make_demo_ends_with_a_checkpoint_and_a_sample(sample_run):
     assert (run / "checkpoint" / "model.safetensors").exists() and (run / "tokenizer").is_dir()
     last = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])
     assert last["step"] == 200 and last["val_bpb"] > 0
-    from fonderie.stats import funnel
+    from fonderie.pipeline.stats import funnel
 
     assert funnel(sample_run["pretrain"])["measures"]["val_bpb"] == last["val_bpb"]  # shown by `fonderie status`
     sample = (sample_run["pretrain"] / "sample.txt").read_text()

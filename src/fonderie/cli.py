@@ -8,6 +8,7 @@ import sys
 
 from fonderie import __version__
 from fonderie.commands import COMMANDS
+from fonderie.errors import FonderieError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,15 +24,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from fonderie.config import ConfigError
-    from fonderie.runner import StageFailed
-
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ConfigError, FileNotFoundError, StageFailed) as e:
+    except FonderieError as e:  # the user's to fix: one message, no traceback
         print(f"fonderie: {e}", file=sys.stderr)
-        return 1 if isinstance(e, StageFailed) else 2
+        return e.exit_code
+    except FileNotFoundError as e:  # a path given on the command line
+        print(f"fonderie: {e.filename or e}: no such file or directory", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("\nfonderie: interrupted; rerun the same command to resume", file=sys.stderr)
         return 130

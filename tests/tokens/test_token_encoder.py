@@ -8,6 +8,7 @@ import pytest
 from tokenizers import Tokenizer
 from tokens.token_texts import CORPUS, FRENCH, LONG, MESSY, MULTILINGUAL, tokenizer_dir
 
+from fonderie.errors import InputError
 from fonderie.tokens.encoder import NotMappable, TokenEncoder, check_merges, unsafe_characters
 
 
@@ -124,5 +125,5 @@ def test_check_merges_known_answers():
 def test_bad_settings_name_the_value():
     with pytest.raises(ValueError, match="threads=0"):
         TokenEncoder(str(tokenizer_dir()), threads=0)
-    with pytest.raises(FileNotFoundError, match="no tokenizer.json"):
+    with pytest.raises(InputError, match="no tokenizer.json"):
         TokenEncoder("/nonexistent/folder")

@@ -8,6 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 from datatrove.io import get_datafolder
 
+from fonderie.errors import InputError
 from fonderie.tokens.files import ShardRoller, find_tokens_dir, hash64, split_of, token_dtype
 
 
@@ -62,5 +63,5 @@ def test_find_tokens_dir(tmp_path):
     (tmp_path / "tokens").mkdir()
     (tmp_path / "tokens" / "manifest.json").write_text("{}")
     assert find_tokens_dir(tmp_path) == find_tokens_dir(tmp_path / "tokens") == tmp_path / "tokens"
-    with pytest.raises(FileNotFoundError, match="no manifest.json"):
+    with pytest.raises(InputError, match="no manifest.json"):
         find_tokens_dir(tmp_path / "tokens" / "train")

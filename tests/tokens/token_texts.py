@@ -90,7 +90,7 @@ def documents(n: int = 120) -> list[Document]:
 
 def write_document_shards(folder: Path, docs: list[Document], shards: int = 3) -> None:
     """Document shards as a previous stage leaves them: `part-XXXXX.parquet`, rows dealt round-robin."""
-    from fonderie.documents import document_schema
+    from fonderie.pipeline.documents import document_schema
     from fonderie.steps.writers.document_shards import DocumentShardWriter
 
     for rank in range(shards):

@@ -7,23 +7,20 @@ OUT gets config.json, model.safetensors and the tokenizer files, ready for
 from __future__ import annotations
 
 
-def add_arguments(parser):
-    parser.add_argument("run", help="a run folder written by `fonderie train`")
-    parser.add_argument("out", help="the folder to write (replaced if it exists)")
-    return parser
-
-
 def register(sub) -> None:
     p = sub.add_parser(
         "export",
         help="write a trained run as a Hugging Face Llama checkpoint (config, safetensors, tokenizer)",
         description=__doc__.split("\n\n")[1],
     )
-    add_arguments(p)
+    p.add_argument("run", help="a run folder written by `fonderie train`")
+    p.add_argument("out", help="the folder to write (replaced if it exists)")
     p.set_defaults(func=main)
 
 
 def main(args) -> int:
-    from fonderie.export import main as export_main
+    from fonderie.training.export import export
 
-    return export_main(args)
+    out = export(args.run, args.out)
+    print(f"{out}: config.json, model.safetensors, tokenizer; load with AutoModelForCausalLM.from_pretrained")
+    return 0

@@ -18,14 +18,14 @@ def register(sub) -> None:
 
 
 def main(args) -> int:
-    from fonderie.inspect_tokens import is_token_path
+    from fonderie.inspect.tokens import is_token_path
 
     if is_token_path(args.path):  # token shards have figures of their own
-        from fonderie.inspect_tokens import print_token_summary as show
-        from fonderie.inspect_tokens import summarize_tokens as summarize
+        from fonderie.inspect.tokens import print_token_summary as show
+        from fonderie.inspect.tokens import summarize_tokens as summarize
     else:
-        from fonderie.inspect_shards import print_summary as show
-        from fonderie.inspect_shards import summarize
+        from fonderie.inspect.documents import print_summary as show
+        from fonderie.inspect.documents import summarize
     summary = summarize(args.path, sample_rows=args.rows)
     if args.json:
         print(json.dumps(summary, indent=2, default=str, ensure_ascii=False))

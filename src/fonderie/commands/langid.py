@@ -22,7 +22,7 @@ def register(sub) -> None:
 
 def label_lines(stream, out) -> int:
     """Writes the label of each line of a binary stream (UTF-8, bad bytes replaced) to `out`; returns how many."""
-    from fonderie.langid import predict
+    from fonderie.text.langid import predict
 
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     tail, count = "", 0

@@ -29,8 +29,8 @@ def register(sub) -> None:
 
 
 def main(args) -> int:
-    from fonderie.config import load_pipeline
-    from fonderie.runner import run_pipeline
+    from fonderie.config.pipeline import load_pipeline
+    from fonderie.pipeline.runner import run_pipeline
 
     overrides = list(args.set)
     for key in ("executor", "tasks", "workers"):

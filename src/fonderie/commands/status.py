@@ -15,7 +15,7 @@ def register(sub) -> None:
 
 
 def main(args) -> int:
-    from fonderie.stats import pipeline_status
+    from fonderie.pipeline.stats import pipeline_status
 
     status = pipeline_status(args.output_dir)
     if args.json:

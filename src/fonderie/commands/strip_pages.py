@@ -29,7 +29,7 @@ def register(sub) -> None:
 
 
 def main(args) -> int:
-    from fonderie.cleaning.page_furniture import strip_page_furniture
+    from fonderie.text.pages.furniture import strip_page_furniture
 
     if args.file == "-":
         text = sys.stdin.read()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from fonderie.dedup.minhash import MAX_HASH, fmix64
+from fonderie.errors import InputError
 
 _K = np.uint64(0x9E3779B97F4A7C15)
 
@@ -69,6 +70,7 @@ def bucket_pairs(keys: np.ndarray, docs: np.ndarray, all_pairs_limit: int = 50) 
 
 def unique_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (a < b) without repeats, sorted; the same pair found in several bands counts once."""
-    assert a.size == 0 or max(a.max(), b.max()) < 2**32, "document indices must fit in 32 bits"
+    if a.size and max(a.max(), b.max()) >= 2**32:
+        raise InputError("more than 2**32 documents in one deduplication: pairs are packed in 64 bits; split the run")
     packed = np.unique((a.astype(np.uint64) << np.uint64(32)) | b.astype(np.uint64))
     return (packed >> np.uint64(32)).astype(np.int64), (packed & np.uint64(2**32 - 1)).astype(np.int64)

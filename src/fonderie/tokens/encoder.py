@@ -35,6 +35,7 @@ from functools import lru_cache
 import fsspec
 import numpy as np
 
+from fonderie.errors import InputError
 from fonderie.tokens import EOS, PRETOKENIZE_PATTERN
 from fonderie.tokens.files import token_dtype
 
@@ -189,7 +190,7 @@ def read_tokenizer_json(path: str) -> str:
     if fs.isdir(root):
         root = root.rstrip("/") + "/tokenizer.json"
     if not fs.isfile(root):
-        raise FileNotFoundError(f"{path}: no tokenizer.json there")
+        raise InputError(f"{path}: no tokenizer.json there")
     with fs.open(root, "rb") as f:
         return f.read().decode("utf-8")
 

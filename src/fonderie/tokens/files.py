@@ -15,6 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from fonderie.errors import InputError
+
 if TYPE_CHECKING:  # training imports this module; it must run where only torch and pyarrow are installed
     from datatrove.io import DataFolder
 
@@ -84,7 +86,7 @@ def find_tokens_dir(path: str | Path) -> Path:
     for candidate in (path, path / TOKENS_DIR):
         if (candidate / MANIFEST_FILE).is_file():
             return candidate
-    raise FileNotFoundError(f"{path}: no {MANIFEST_FILE} here or in {path / TOKENS_DIR}; is the tokenize stage done?")
+    raise InputError(f"{path}: no {MANIFEST_FILE} here or in {path / TOKENS_DIR}; is the tokenize stage done?")
 
 
 def write_parts(folder: DataFolder, rank: int, info: dict) -> None:

@@ -1,6 +1,6 @@
 from datatrove.data import Document
 
-from fonderie.documents import REJECT_KEY
+from fonderie.pipeline.documents import REJECT_KEY
 from fonderie.steps.filters.reader_reject import ReaderRejectFilter
 
 

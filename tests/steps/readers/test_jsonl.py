@@ -4,7 +4,7 @@ import json
 import pytest
 import zstandard
 
-from fonderie.documents import REJECT_KEY
+from fonderie.pipeline.documents import REJECT_KEY
 from fonderie.steps.readers import JsonlDocumentReader
 
 RECORDS = [

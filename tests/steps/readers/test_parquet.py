@@ -4,7 +4,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from fonderie.documents import REJECT_KEY
+from fonderie.pipeline.documents import REJECT_KEY
 from fonderie.steps.readers import ParquetDocumentReader
 
 
@@ -31,7 +31,7 @@ def test_missing_text_column_names_the_file(tmp_path):
 
 
 def test_a_column_named_like_ours_is_kept_aside_not_swapped_in(tmp_path):
-    from fonderie.documents import document_schema, document_to_row
+    from fonderie.pipeline.documents import document_schema, document_to_row
 
     pq.write_table(
         pa.table({"body": ["the real text"], "text": ["a summary"], "source": ["wiki"]}), tmp_path / "c.parquet"

@@ -1,6 +1,6 @@
 import pytest
 
-from fonderie.documents import REJECT_KEY
+from fonderie.pipeline.documents import REJECT_KEY
 from fonderie.steps.readers import TextFolderReader
 
 

@@ -1,6 +1,6 @@
 from conftest import html_page, write_warc
 
-from fonderie.documents import REJECT_KEY
+from fonderie.pipeline.documents import REJECT_KEY
 from fonderie.steps.readers import WarcDocumentReader
 
 

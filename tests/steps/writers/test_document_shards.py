@@ -2,7 +2,7 @@ import polars as pl
 import pytest
 from datatrove.data import Document
 
-from fonderie.documents import document_schema, row_to_document
+from fonderie.pipeline.documents import document_schema, row_to_document
 from fonderie.steps.writers.document_shards import DocumentShardWriter
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datatrove.data import Document
 from datatrove.pipeline.filters.base_filter import BaseFilter
 
-from fonderie import langid
+from fonderie.text import langid
 
 LANG_UNDETERMINED = "lang_undetermined"
 LANG_NOT_WANTED = "lang_not_wanted"
@@ -41,7 +41,7 @@ class FastTextLanguageFilter(BaseFilter):
         language_score: the model's probability for it, a float in [0, 1]
         language_hint: the `language` the document arrived with, when it had one
         language_shares (with `paragraph_shares`): [{"language": "fr", "share": 0.8}, ...], the share of the
-            characters in each language, largest first, paragraph by paragraph (see `fonderie.langid`)
+            characters in each language, largest first, paragraph by paragraph (see `fonderie.text.langid`)
 
     Args:
         languages: codes to keep, e.g. ["fr"]; None or empty keeps every document (labels only)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datatrove.data import Document
 from datatrove.pipeline.filters.base_filter import BaseFilter
 
-from fonderie.documents import REJECT_KEY
+from fonderie.pipeline.documents import REJECT_KEY
 
 
 class ReaderRejectFilter(BaseFilter):

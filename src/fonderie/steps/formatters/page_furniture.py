@@ -6,7 +6,7 @@ from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.formatters.base import BaseFormatter
 from datatrove.utils.typeshelper import StatHints
 
-from fonderie.cleaning.page_furniture import INLINE_HEADS, PageCleanResult, strip_page_furniture
+from fonderie.text.pages.furniture import INLINE_HEADS, PageCleanResult, strip_page_furniture
 
 # word lists pyspellchecker ships in its wheel
 LANGUAGES = ("ar", "de", "en", "es", "eu", "fa", "fr", "it", "lv", "nl", "pt", "ru")
@@ -16,7 +16,7 @@ class PageFurnitureFormatter(BaseFormatter):
     """Removes the page furniture of books (page numbers, running heads and feet, signature marks, catchwords) and
     rejoins what the page breaks split (paragraphs, and words hyphenated at a line or page end).
 
-    Decisions come from the document's structure, never from one line alone (see `fonderie.cleaning.page_furniture`):
+    Decisions come from the document's structure, never from one line alone (see `fonderie.text.pages.furniture`):
     pages are the form feeds an extractor wrote, or a regular run of page numbers; a number counts only as part of a
     sequence that grows with the pages; a head only when it comes back at the same edge of nearby pages. Text that
     is not paged (web pages, posts) comes back unchanged, but for form feeds and words hyphenated at a line end.

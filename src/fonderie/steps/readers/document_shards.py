@@ -4,7 +4,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from datatrove.pipeline.readers.base import BaseDiskReader
 
-from fonderie.documents import row_to_document
+from fonderie.pipeline.documents import row_to_document
 
 
 class DocumentShardReader(BaseDiskReader):

@@ -9,7 +9,7 @@ from datatrove.data import Document
 from datatrove.pipeline.readers.base import BaseDiskReader
 from datatrove.utils.logging import logger
 
-from fonderie.documents import REJECT_KEY
+from fonderie.pipeline.documents import REJECT_KEY
 
 # record fields that have a typed column of their own; anything else lands in `extra`
 KNOWN_FIELDS = ("url", "title", "date", "language", "license")

@@ -1,17 +1,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 
+from fonderie.errors import ConfigError
+
 
 class Pretrainer(PipelineStep):
-    """Pretrains a model on token shards (fonderie.train) and writes a generated sample: the `pretrain` stage.
+    """Pretrains a model on token shards (fonderie.training) and writes a generated sample: the `pretrain` stage.
 
-    Run as one task: training uses every core of its machine (torchrun runs multi-process training outside the
-    pipeline: `torchrun --nproc_per_node N -m fonderie.train`). A run interrupted by a crash resumes from its last
-    checkpoint when the stage is run again.
+    The one step through which the pipeline reaches training (CI's import contracts allow no other). Run as one
+    task: training uses every core of its machine (torchrun runs multi-process training outside the pipeline:
+    `torchrun --nproc_per_node N -m fonderie train`). A run interrupted by a crash resumes from its last checkpoint
+    when the stage is run again.
     Input: nothing (documents given are passed through); the token shards of `tokens`.
     Output: `run/`: checkpoint/ (safetensors weights, optimizer, data position), config.json, metrics.jsonl,
         loss.png, the tokenizer; `sample.txt`: a continuation of `prompt`.
@@ -21,22 +25,30 @@ class Pretrainer(PipelineStep):
     Args:
         tokens: the token folder (manifest.json, train/, val/)
         run: where the run is written
-        sets: TrainConfig and model fields, `key=value` (as `fonderie train --set`)
+        fields: TrainConfig and ModelConfig fields by name (checked here, in the constructor: a wrong one fails
+            before the stages before this one run)
         prompt: text the sample continues
+        where: what to name in an error about a field (the stage's key path in the pipeline file)
     """
 
     name = "🏋 Pretrainer"
     type = "🏋 - TRAIN"
 
-    def __init__(self, tokens: str, run: str, sets: list[str], prompt: str):
+    def __init__(self, tokens: str, run: str, fields: dict[str, Any], prompt: str, where: str = "pretrain"):
         super().__init__()
+        from fonderie.training.settings import RunSettings
+
         if not prompt.strip():
-            raise ValueError(f"prompt={prompt!r} must not be empty: the sample continues it")
-        self.tokens, self.run_dir, self.sets, self.prompt = tokens, run, list(sets), prompt
+            raise ConfigError(f"{where}.prompt={prompt!r} must not be empty: the sample continues it")
+        try:
+            self.settings = RunSettings.from_mapping(fields)
+        except ConfigError as e:
+            raise ConfigError(f"{where}: {e}") from None
+        self.tokens, self.run_dir, self.prompt = tokens, run, prompt
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        from fonderie.generate import generate
-        from fonderie.train import train
+        from fonderie.training.generate import generate
+        from fonderie.training.pretrain import pretrain
 
         if data:
             yield from data
@@ -44,7 +56,7 @@ class Pretrainer(PipelineStep):
             return
         resume = (Path(self.run_dir) / "checkpoint").exists()
         with self.track_time():
-            result = train(self.tokens, self.run_dir, self.sets, resume=resume)
+            result = pretrain(self.tokens, self.run_dir, self.settings, resume=resume)
             (sample,) = generate(self.run_dir, self.prompt, max_new_tokens=60, seed=0)
         Path(self.run_dir).parent.joinpath("sample.txt").write_text(sample + "\n", encoding="utf-8")
         for key in ("val_bpb", "val_loss", "tokens_per_second"):

@@ -4,7 +4,7 @@ import pyarrow as pa
 from datatrove.data import Document
 from datatrove.pipeline.writers.parquet import ParquetWriter
 
-from fonderie.documents import document_to_row
+from fonderie.pipeline.documents import document_to_row
 
 TMP_SUFFIX = ".tmp"
 
@@ -25,7 +25,7 @@ class DocumentShardWriter(ParquetWriter):
 
     Args:
         output_folder: the stage folder (or its `excluded/` subfolder)
-        schema: the Arrow schema of the rows (see fonderie.documents)
+        schema: the Arrow schema of the rows (see fonderie.pipeline.documents)
         output_filename: file name template; `${rank}` is the zero-padded task number
     """
 

@@ -1,1 +1,0 @@
-"""Text cleaning that needs no pipeline: pure functions over one document's text (page furniture of books)."""

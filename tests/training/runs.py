@@ -1,0 +1,10 @@
+"""A run trained from `--set`-style items, as `fonderie train` does it: the tests' way to start one in-process."""
+
+from __future__ import annotations
+
+from fonderie.training.pretrain import pretrain
+from fonderie.training.settings import RunSettings
+
+
+def train(tokens, out, sets: list[str], resume: bool = False) -> dict:
+    return pretrain(tokens, out, RunSettings.from_overrides(list(sets)), resume=resume)
