@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -66,14 +67,33 @@ def _save_meta(plan: StagePlan, meta: dict) -> None:
     os.replace(tmp, path)
 
 
+# the last line of a Python traceback: `package.module.ErrorClass: message` (loguru writes it flush left)
+_EXCEPTION_LINE = re.compile(
+    r"^(?:[A-Za-z_]\w*\.)*"  # the module path, dropped
+    r"([A-Za-z_]\w*(?:Error|Exception|Failed|Interrupt|Exit)\w*)"  # the class
+    r"(?::\s*(.*))?$"  # the message
+)
+
+
+def task_error(log: Path) -> str | None:
+    """`ErrorClass: message` of the exception that ended a task, from its log; None if the log holds none."""
+    found = None
+    for line in log.read_text(errors="replace").splitlines():
+        if m := _EXCEPTION_LINE.match(line.rstrip()):
+            found = f"{m[1]}: {m[2]}" if m[2] else m[1]
+    return found
+
+
 def _failure_hint(phase: Phase, label: str) -> str:
+    """One line: the failing task, its own error message and where its whole log is."""
     logs = sorted(Path(phase.folder, "logs").glob("task_*.log"))
-    failed = [p for p in logs if "ERROR" in p.read_text(errors="replace")]
-    where = failed[0] if failed else Path(phase.folder, "logs")
-    tail = ""
-    if failed:
-        tail = "\n".join(failed[0].read_text(errors="replace").splitlines()[-15:])
-    return f"stage {label} failed; see {where}\n{tail}".rstrip()
+    failed = [(p, error) for p in logs if (error := task_error(p))]
+    if not failed:
+        return f"stage {label} failed; its logs are in {Path(phase.folder, 'logs')}"
+    log, error = failed[0]
+    others = f" (and {len(failed) - 1} more task(s))" if len(failed) > 1 else ""
+    task = log.stem.removeprefix("task_")
+    return f"stage {label} failed in task {task}{others}: {error} (log: {log})"
 
 
 def _run_phase(phase: Phase, label: str, cfg: PipelineConfig, out) -> float:
@@ -96,8 +116,9 @@ def _run_phase(phase: Phase, label: str, cfg: PipelineConfig, out) -> float:
     return time.time() - start
 
 
-def run_stage(plan: StagePlan, cfg: PipelineConfig, out=sys.stdout) -> dict:
+def run_stage(plan: StagePlan, cfg: PipelineConfig, out=None) -> dict:
     """Run the unfinished phases of one stage on the local or Ray executor; returns its funnel."""
+    out = out or sys.stdout  # looked up now, not at import: a caller may have replaced sys.stdout since
     meta = _check_settings(plan)
     if plan.is_complete():
         print(f"{plan.dirname}: already complete ({plan.tasks}/{plan.tasks} tasks), nothing to do", file=out)
@@ -114,8 +135,10 @@ def run_stage(plan: StagePlan, cfg: PipelineConfig, out=sys.stdout) -> dict:
     return funnel(plan.folder)
 
 
-def run_pipeline(cfg: PipelineConfig, stage: str | None = None, dry_run: bool = False, out=sys.stdout) -> list:
-    """Run every stage in order (or only `stage`, whose predecessors must be complete)."""
+def run_pipeline(cfg: PipelineConfig, stage: str | None = None, dry_run: bool = False, out=None) -> list:
+    """Run every stage in order (or only `stage`, whose predecessors must be complete); progress goes to `out`
+    (default: standard output)."""
+    out = out or sys.stdout
     plans = build_plans(cfg)
     names = [p.name for p in plans] + [p.dirname for p in plans]
     if stage is not None and stage not in names:
