@@ -1,19 +1,18 @@
-import argparse
 import json
+import subprocess
+import sys
 
 import polars as pl
 import pytest
 from dedup.dedup_texts import OVERESTIMATED, TEXTS, UNDERESTIMATED, edit, replaced
 
-from fonderie.commands import dedup
+from fonderie.cli import main
 from fonderie.dedup.minhash import LSH_WEIGHTS
 
 
 def run(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="fonderie")
-    dedup.register(parser.add_subparsers())
-    args = parser.parse_args(["dedup", *argv])
-    return args.func(args)
+    """`fonderie dedup ARGV` as the command line runs it (a FonderieError printed as one line, exit status 2)."""
+    return main(["dedup", *argv])
 
 
 def write_jsonl(path, records) -> str:
@@ -64,7 +63,8 @@ def test_every_record_in_input_order_with_cluster_id_and_duplicate_of(tmp_path, 
 def test_bad_record_is_named_by_its_line(tmp_path, capsys, line, message):
     src = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": "t"}, line])
     assert run(src, "-o", str(tmp_path / "out.jsonl")) == 2
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert message in err and err.startswith("fonderie: ") and err.count("\n") == 1  # one line, no traceback
     assert not (tmp_path / "out.jsonl").exists()
 
 
@@ -76,6 +76,8 @@ def test_threshold_num_perm_and_bands(tmp_path, capsys):
     assert "(threshold 0.90, 10 bands x 11 rows, exact verification)" in capsys.readouterr().out
     assert run(src, "-o", str(tmp_path / "o.jsonl"), "--bands", "200") == 2
     assert "bands=200" in capsys.readouterr().err
+    assert run(str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "o.jsonl")) == 2
+    assert "missing.jsonl: no such file or directory" in capsys.readouterr().err
 
 
 def test_threshold_alone_uses_datasketchs_bands(tmp_path, capsys):
@@ -108,3 +110,16 @@ def test_verify_must_be_a_mode(tmp_path, capsys):
     with pytest.raises(SystemExit):
         run(src, "-o", str(tmp_path / "o.jsonl"), "--verify", "fast")
     assert "invalid choice: 'fast'" in capsys.readouterr().err
+
+
+def test_does_not_import_the_pipeline_stack_or_torch(tmp_path):
+    """`fonderie dedup` starts at once: neither datatrove's pipeline nor torch (nor datasketch, nor scipy)."""
+    src = write_jsonl(tmp_path / "in.jsonl", [{"id": 1, "text": "un petit texte"}])
+    code = (
+        "import sys; from fonderie.cli import main; "
+        f"main(['dedup', {src!r}, '-o', {str(tmp_path / 'o.jsonl')!r}, '--threshold', '0.8']); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'datatrove', 'datasketch', 'scipy', "
+        "'polars', 'pyarrow')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"

@@ -3,15 +3,19 @@
 Modules, in the order data flows through them:
     normalize       the two text normalizations (exact; near: NFKC, lowercase, digits, French elisions) and shingles
     exact           128-bit hashes of exactly-normalized text, and each group's first copy
-    minhash         vectorized MinHash signatures equal to datasketch's; MinhashConfig; bands and rows from a threshold
+    minhash         vectorized MinHash signatures equal to datasketch's; MinhashConfig
+    bands           LSH bands and rows for a threshold, as datasketch chooses them (without importing it)
     lsh             band keys and candidate pairs
     jaccard         verification of candidate pairs: exact (shingle sets) or estimated (signatures) Jaccard
     clusters        candidate pairs, union-find, the keep rule and the clusters table
     files           the Parquet files the datatrove phases (fonderie.steps.dedup) hand each other
     document_index  those files' documents numbered in keep order, for the clustering phases
+    jsonl           all of it on one JSONL file, every record annotated (`fonderie dedup`)
 
-`find_duplicates` runs all of it in memory on a list of texts; `fonderie dedup` does it on a JSONL file, and the
-steps in fonderie.steps.dedup split it into phases that run as parallel datatrove tasks.
+`find_duplicates` runs all of it in memory on a list of texts; `dedup_jsonl` (jsonl) does it on a JSONL file
+without holding the texts, and the steps in fonderie.steps.dedup split it into phases that run as parallel
+datatrove tasks. Importing this package costs numpy and these modules only: polars and pyarrow (clusters table,
+keep order) are imported where used, and files/document_index (which import datatrove) are never imported here.
 """
 
 from __future__ import annotations

@@ -16,18 +16,25 @@ A dropped document is an `exact_duplicate` when its text equals the kept one's (
 Union-find is done by rounds of hooking and pointer jumping (Shiloach-Vishkin style) in numpy: each round links
 every edge's larger root under the smaller one, then halves paths until every document points at its root. The
 root of a component is its smallest index, i.e. the document it keeps. Rounds are few (path graphs take one).
+It was measured against scipy.sparse.csgraph.connected_components (same roots, after mapping each label to its
+smallest node), best of 3 on this 2-core machine: 1M nodes and 500k random pairs 0.09 s against 0.09 s, 500k pairs
+between near neighbours (chains, as LSH finds copies) 0.11 s against 0.10 s, 100k nodes and 50k pairs 0.004 s
+against 0.009 s; importing scipy.sparse.csgraph alone takes ~0.27 s. So the hand-written one stays.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import polars as pl
-import pyarrow as pa
 
 from fonderie.dedup.lsh import bucket_pairs, unique_pairs
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 # sorted document numbers -> a function of pairs (a, b) of those documents -> their Jaccard, float32
 PairJaccard = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -35,20 +42,35 @@ JaccardLoader = Callable[[np.ndarray], PairJaccard]
 
 KEPT, EXACT_DUPLICATE, NEAR_DUPLICATE = 0, 1, 2
 REASONS = {EXACT_DUPLICATE: "exact_duplicate", NEAR_DUPLICATE: "near_duplicate"}
-CLUSTERS_SCHEMA = pa.schema(
-    [
-        pa.field("id", pa.string(), nullable=False),  # a document in a cluster of two or more
-        pa.field("cluster_id", pa.string(), nullable=False),  # the id of the cluster's kept document
-        pa.field("cluster_size", pa.int64(), nullable=False),
-        pa.field("duplicate_of", pa.string()),  # = cluster_id for dropped documents, null for the kept one
-        pa.field("reason", pa.string()),  # exact_duplicate | near_duplicate, null for the kept one
-        # Jaccard with the kept document (1 for exact copies): exact (shingle sets) under verify="exact", else
-        # estimated from the signatures (`verify` is in clusters.json)
-        pa.field("jaccard", pa.float32()),
-        pa.field("matched_with", pa.string()),  # the member it is most similar to among its direct links
-        pa.field("matched_jaccard", pa.float32()),  # their Jaccard, exact or estimated as `jaccard`
-    ]
-)
+
+
+# polars and pyarrow are imported where they are used: they take ~0.2 s to import, and `fonderie dedup` without
+# --clusters needs neither
+@lru_cache(maxsize=1)
+def clusters_schema() -> pa.Schema:
+    """The columns of the clusters table (clusters.parquet, `fonderie dedup --clusters`)."""
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            pa.field("id", pa.string(), nullable=False),  # a document in a cluster of two or more
+            pa.field("cluster_id", pa.string(), nullable=False),  # the id of the cluster's kept document
+            pa.field("cluster_size", pa.int64(), nullable=False),
+            pa.field("duplicate_of", pa.string()),  # = cluster_id for dropped documents, null for the kept one
+            pa.field("reason", pa.string()),  # exact_duplicate | near_duplicate, null for the kept one
+            # Jaccard with the kept document (1 for exact copies): exact (shingle sets) under verify="exact", else
+            # estimated from the signatures (`verify` is in clusters.json)
+            pa.field("jaccard", pa.float32()),
+            pa.field("matched_with", pa.string()),  # the member it is most similar to among its direct links
+            pa.field("matched_jaccard", pa.float32()),  # their Jaccard, exact or estimated as `jaccard`
+        ]
+    )
+
+
+def __getattr__(name: str):
+    if name == "CLUSTERS_SCHEMA":  # a module constant, built on first use
+        return clusters_schema()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def connected_components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -177,6 +199,8 @@ def keep_order(ids: pa.Array | pa.ChunkedArray | list[str], source_priority: lis
     """Indices that sort `ids` into keep order: sources in `source_priority` first (in that order), then the
     others; within a source by file, then record position (ids are `<source>/<file>#<position>`; an id without
     `#<digits>` sorts as position -1). Raises ValueError on a repeated id."""
+    import polars as pl
+
     ids = pl.Series("id", ids, dtype=pl.String)
     keys = {"position": ids.str.extract(r"#(\d+)$").cast(pl.Int64).fill_null(-1)}
     keys["prefix"] = ids.str.replace(r"#\d+$", "").rank("dense").cast(pl.UInt32)  # sorting integers is lighter
@@ -196,8 +220,10 @@ def keep_order(ids: pa.Array | pa.ChunkedArray | list[str], source_priority: lis
 
 
 def clusters_table(ids: pa.Array, clusters: Clusters, members: np.ndarray | None = None) -> pa.Table:
-    """The rows of `CLUSTERS_SCHEMA` for `members` (default: every document in a cluster of 2+), grouped by
+    """The rows of `clusters_schema()` for `members` (default: every document in a cluster of 2+), grouped by
     cluster, its kept document first. `ids` are in keep order."""
+    import pyarrow as pa
+
     if members is None:
         members = np.flatnonzero(clusters.size > 1)
     members = members[np.lexsort((members, clusters.root[members]))]
@@ -216,5 +242,5 @@ def clusters_table(ids: pa.Array, clusters: Clusters, members: np.ndarray | None
             "matched_with": ids.take(pa.array(np.where(has_match, match, 0), mask=~has_match)),
             "matched_jaccard": pa.array(clusters.match_jaccard[members], pa.float32(), from_pandas=True),
         },
-        schema=CLUSTERS_SCHEMA,
+        schema=clusters_schema(),
     )

@@ -22,6 +22,11 @@ def exact_hash(text: str) -> bytes:
     return hashlib.blake2b(data, digest_size=HASH_BYTES).digest()
 
 
+def exact_hashes(texts: list[str]) -> np.ndarray:
+    """`exact_hash` of each text, as an (n, 2) uint64 array (`hashes_to_array`)."""
+    return hashes_to_array([exact_hash(t) for t in texts]) if texts else np.zeros((0, 2), dtype=np.uint64)
+
+
 def hashes_to_array(hashes: list[bytes] | bytes) -> np.ndarray:
     """16-byte hashes (a list, or their concatenation) as an (n, 2) uint64 array, for vectorized grouping."""
     data = b"".join(hashes) if isinstance(hashes, list) else hashes

