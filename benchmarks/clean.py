@@ -20,14 +20,6 @@ machine do not skew one side (wall seconds are reported too). The last line is o
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# Python puts a script's folder first on sys.path, so benchmarks/tokenize.py would shadow the standard library's
-# `tokenize` (which linecache, inspect and huggingface_hub import) for every script run from this folder
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-sys.path.append(str(Path(__file__).resolve().parent))  # sibling modules (paginate, page_labels) stay importable
-
 import argparse
 import gzip
 import io
@@ -36,7 +28,9 @@ import os
 import resource
 import tempfile
 import time
+from pathlib import Path
 
+from bench_results import add_out_argument, write_result
 from ingest import WARCS  # the same real WARC files as the ingest benchmark
 
 
@@ -147,6 +141,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data"), help="the shared data folder")
     parser.add_argument("--min-mb", type=float, default=20, help="repeat the WARCs until they weigh this many MB")
+    add_out_argument(parser, __file__)
     args = parser.parse_args()
     from fonderie.text.langid import model_path
 
@@ -174,7 +169,7 @@ def main() -> None:
         "reference_kept": reference["kept"],
     }
     result["ours_vs_reference"] = round(result["ours_docs_s"] / result["reference_docs_s"], 3)
-    print(json.dumps(result))
+    write_result(result, args.out)
 
 
 if __name__ == "__main__":

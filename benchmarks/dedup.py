@@ -26,14 +26,6 @@ Progress goes to stderr; the figures are one JSON object on the last line of std
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# Python puts a script's folder first on sys.path, so benchmarks/tokenize.py would shadow the standard library's
-# `tokenize` (which linecache, inspect and huggingface_hub import) for every script run from this folder
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-sys.path.append(str(Path(__file__).resolve().parent))  # sibling modules (paginate, page_labels) stay importable
-
 import argparse
 import html
 import json
@@ -41,10 +33,13 @@ import os
 import random
 import re
 import subprocess
+import sys
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
+from bench_results import add_out_argument, write_result
 
 from fonderie.dedup import find_duplicates
 from fonderie.dedup.jaccard import shingle_sets
@@ -492,6 +487,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=100_000, help="documents of the end-to-end run")
     parser.add_argument("--speed-mb", type=float, default=1.5, help="MB of documents the four signers all run on")
     parser.add_argument("--seed", type=int, default=0, help="seed of the edits and of the synthetic corpus")
+    add_out_argument(parser, __file__)
     phases = ["baseline", "sign", "candidates", "shingles", "cluster", "cluster_estimate", "filter", "cli", "synth"]
     parser.add_argument("--phase", choices=phases, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
@@ -514,7 +510,7 @@ def main() -> None:
         docs = synthetic_corpus(texts, args.docs, rng)
         results["end_to_end"] = end_to_end(docs, Path(tmp))
     results["load_average"] = [round(x, 2) for x in os.getloadavg()]
-    print(json.dumps(results, ensure_ascii=False))
+    write_result(results, args.out)
 
 
 if __name__ == "__main__":

@@ -11,20 +11,14 @@ fonderie is also run with `extractor: resiliparse`. Prints one JSON object.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# Python puts a script's folder first on sys.path, so benchmarks/tokenize.py would shadow the standard library's
-# `tokenize` (which linecache, inspect and huggingface_hub import) for every script run from this folder
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-sys.path.append(str(Path(__file__).resolve().parent))  # sibling modules (paginate, page_labels) stay importable
-
 import argparse
 import io
-import json
 import os
 import tempfile
 import time
+from pathlib import Path
+
+from bench_results import add_out_argument, write_result
 
 WARCS = [
     "web/cc_warc/CC-MAIN-20200808165417-20200808195417-00395.part1.warc.gz",
@@ -81,6 +75,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data"), help="the shared data folder")
     parser.add_argument("--repeat", type=int, default=20, help="how many times each WARC file is read")
+    add_out_argument(parser, __file__)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -97,7 +92,7 @@ def main() -> None:
             r["kept_pages_per_s"] = round(r["kept"] / r["seconds"], 1)
             r["mb_per_s"] = round(size / 1e6 / r["seconds"], 3)
             r["seconds"] = round(r["seconds"], 2)
-    print(json.dumps(results, indent=2))
+    write_result(results, args.out)
 
 
 if __name__ == "__main__":

@@ -13,17 +13,11 @@ Prints tables, then one JSON object on the last line.
 
 from __future__ import annotations
 
-import sys
+import argparse
+import time
 from pathlib import Path
 
-# Python puts a script's folder first on sys.path, so benchmarks/tokenize.py would shadow the standard library's
-# `tokenize` (which linecache, inspect and huggingface_hub import) for every script run from this folder
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-sys.path.append(str(Path(__file__).resolve().parent))  # sibling modules (paginate, page_labels) stay importable
-
-import argparse
-import json
-import time
+from bench_results import add_out_argument, write_result
 
 # Tatoeba (ISO 639-3) -> lid.176 label; lid.176 uses ISO 639-1 where there is one, else Wikipedia's code
 TO_LID176 = {
@@ -79,6 +73,7 @@ def main() -> None:
     parser.add_argument(
         "--data", type=Path, required=True, help="the shared data folder (with langid/ and french_corpus/)"
     )
+    add_out_argument(parser, __file__)
     args = parser.parse_args()
 
     from fonderie.steps.filters.language import DEFAULT_MIN_SCORE
@@ -157,7 +152,7 @@ def main() -> None:
         "default_min_score": DEFAULT_MIN_SCORE,
         "calibration_at_default": next(r for r in calibration if r["min_score"] == DEFAULT_MIN_SCORE),
     }
-    print(json.dumps(result))
+    write_result(result, args.out)
 
 
 if __name__ == "__main__":

@@ -22,14 +22,6 @@ output (a word rejoined across a hyphen counts as both its halves kept). Prints 
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# Python puts a script's folder first on sys.path, so benchmarks/tokenize.py would shadow the standard library's
-# `tokenize` (which linecache, inspect and huggingface_hub import) for every script run from this folder
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-sys.path.append(str(Path(__file__).resolve().parent))  # sibling modules (paginate, page_labels) stay importable
-
 import argparse
 import gzip
 import json
@@ -39,12 +31,14 @@ import subprocess
 import tempfile
 import time
 from collections import Counter
+from pathlib import Path
 
-from lucie_pages import remove_page_numbers  # noqa: E402
-from page_labels import icdar_docs, parmentier_docs  # noqa: E402
-from paginate import LAYOUTS, paginate  # noqa: E402
+from bench_results import add_out_argument, write_result
+from lucie_pages import remove_page_numbers
+from page_labels import icdar_docs, parmentier_docs
+from paginate import LAYOUTS, paginate
 
-from fonderie.text.pages.furniture import strip_page_furniture  # noqa: E402
+from fonderie.text.pages.furniture import strip_page_furniture
 
 _TOK = re.compile(r"\w+")
 _LATIN = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "—": "--", "–": "-", "…": "...", "œ": "oe", "Œ": "OE"})
@@ -232,6 +226,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("../shared/data"), help="the shared data folder")
     parser.add_argument("--books", type=int, default=11, help="how many ELTeC novels to paginate (at most 11)")
     parser.add_argument("--no-pdf", action="store_true", help="skip the enscript / ps2pdf / pdftotext books")
+    add_out_argument(parser, __file__)
     args = parser.parse_args()
     strip_page_furniture("warm-\nup")  # load the word lists once, outside the timings
     stats: dict = {}
@@ -241,7 +236,7 @@ def main() -> None:
     run("parmentier_ocr", parmentier_docs(args.data), stats)
     run("icdar_ocr", icdar_docs(args.data), stats)
     run("unpaged", unpaged(args.data, args.books), stats)
-    print(json.dumps(stats))
+    write_result(stats, args.out)
 
 
 if __name__ == "__main__":

@@ -17,21 +17,15 @@ with spaCy's too when it is installed). Prints one summary line per dataset, the
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# Python puts a script's folder first on sys.path, so benchmarks/tokenize.py would shadow the standard library's
-# `tokenize` (which linecache, inspect and huggingface_hub import) for every script run from this folder
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-sys.path.append(str(Path(__file__).resolve().parent))  # sibling modules (paginate, page_labels) stay importable
-
 import argparse
 import copy
 import gzip
 import json
 import time
 from collections import Counter
+from pathlib import Path
 
+from bench_results import add_out_argument, write_result
 from datatrove.data import Document
 
 from fonderie.steps.filters.c4_quality import MultilingualC4QualityFilter
@@ -258,6 +252,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True, help="the shared/data folder")
     parser.add_argument("--sample-corpus", type=Path, default=Path(__file__).parents[1] / "sample_corpus")
     parser.add_argument("--speed", action="store_true", help="also time each filter on the novel chunks")
+    add_out_argument(parser, __file__)
     args = parser.parse_args()
 
     results = {}
@@ -277,7 +272,7 @@ def main() -> None:
             print(
                 f"{name:15s} kept {r['kept']:5d}/{r['documents']:5d} = {r['keep_rate']:.2%}  {r['dropped_by_reason']}"
             )
-    print(json.dumps(results, ensure_ascii=False))
+    write_result(results, args.out)
 
 
 if __name__ == "__main__":

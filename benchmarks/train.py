@@ -21,24 +21,19 @@ of every stage and the settings.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# Python puts a script's folder first on sys.path, so benchmarks/tokenize.py would shadow the standard library's
-# `tokenize` (which linecache, inspect and huggingface_hub import) for every script run from this folder
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-sys.path.append(str(Path(__file__).resolve().parent))  # sibling modules (paginate, page_labels) stay importable
-
 import argparse
 import json
 import math
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
+from pathlib import Path
 
 import polars as pl
+from bench_results import add_out_argument, write_result
 
 from fonderie.config.pipeline import load_pipeline
 from fonderie.pipeline.runner import run_pipeline
@@ -81,6 +76,7 @@ def main() -> None:
         help="override a key of pipelines/tinyshakespeare.yaml, e.g. stages.pretrain.max_steps=900",
     )
     parser.add_argument("--nanogpt", type=Path, help="a nanoGPT checkout: run its documented CPU run too, after ours")
+    add_out_argument(parser, __file__)
     args = parser.parse_args()
     data = Path(args.data).resolve()
     if not data.is_file():
@@ -129,7 +125,7 @@ def main() -> None:
     }
     if args.nanogpt:
         result |= nanogpt(args.nanogpt, data, work)
-    print(json.dumps(result))
+    write_result(result, args.out)
 
 
 if __name__ == "__main__":

@@ -21,22 +21,18 @@ first_loss and last_loss, val_bpb.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# Python puts a script's folder first on sys.path, so benchmarks/tokenize.py would shadow the standard library's
-# `tokenize` (which inspect imports, and torch imports inspect)
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
 import argparse
 import json
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
+from pathlib import Path
 
 import torch
+from bench_results import add_out_argument, write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))  # fonderie need not be installed on the GPU machine
@@ -118,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         metavar="KEY=VALUE",
         help="any `fonderie train --set` setting, for every variant (e.g. n_kv_head=12)",
     )
-    parser.add_argument("--out", type=Path, help="keep the runs here (default: a temporary folder)")
+    parser.add_argument("--runs", type=Path, help="keep the runs here (default: a temporary folder)")
+    add_out_argument(parser, __file__)
     args = parser.parse_args(argv)
     if not (args.data / "tokens" / "manifest.json").is_file() and not (args.data / "manifest.json").is_file():
         raise SystemExit(f"{args.data}: no token folder (manifest.json); build one with "
@@ -129,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     peak = matmul_tflops(args.device)
     results = []
     with tempfile.TemporaryDirectory(prefix="train_gpu-") as tmp:
-        out = args.out or Path(tmp)
+        out = args.runs or Path(tmp)
         for batch, compiled in parse_variants(args.variants):
             name = f"{batch}:{'compile' if compiled else 'eager'}"
             print(f"{name:>12}  {args.steps} steps of {args.preset} ...", flush=True)  # compiling takes minutes
@@ -142,8 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:>12}  {run['tokens_per_second']:>10,} tok/s  MFU {run['mfu']:.1%}  "
                   f"{run['step_ms']:.1f} ms/step  loss {run['first_loss']:.3f} -> {run['last_loss']:.3f}  "
                   f"({run['wall_seconds']} s)", flush=True)  # fmt: skip
-    print(json.dumps({"device": device_name, "torch": torch.__version__, "preset": args.preset, "steps": args.steps,
-                      "matmul_tflops": round(peak, 1) if peak else None, "variants": results}))  # fmt: skip
+    write_result({"device": device_name, "torch": torch.__version__, "preset": args.preset, "steps": args.steps,
+                  "matmul_tflops": round(peak, 1) if peak else None, "variants": results}, args.out)  # fmt: skip
     return 0
 
 

@@ -18,6 +18,32 @@ def test_help_lists_every_command_with_a_description():
         assert flag in run_help
 
 
+HEAVY = {"torch", "datatrove", "polars", "pyarrow", "pydantic", "numpy"}  # seconds of imports between them
+
+
+def test_the_parser_and_every_help_import_nothing_heavy():
+    """`fonderie --help` and `fonderie CMD --help` stay instant: a command imports what it needs when it runs."""
+    code = f"""
+import sys
+import fonderie.cli
+fonderie.cli.build_parser()
+print(sorted(m for m in sys.modules if m.split(".")[0] in {HEAVY!r}))
+from fonderie.commands import COMMANDS
+for command in ["", *(name.replace("_", "-") for name in COMMANDS)]:
+    try:
+        fonderie.cli.main([command, "--help"] if command else ["--help"])
+    except SystemExit:
+        pass
+print(sorted(m for m in sys.modules if m.split(".")[0] in {HEAVY!r}))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "[]", f"building the parser imported {lines[0]}"
+    assert lines[-1] == "[]", f"a `--help` imported {lines[-1]}"
+    assert "strip-pages" in done.stdout and "--max-new-tokens" in done.stdout  # the helps were printed
+
+
 def test_run_status_inspect(pipeline_file, tmp_path, corpus):
     out = tmp_path / "out"
     done = fonderie("run", str(pipeline_file(out)), "--tasks", "2", "--workers", "2")

@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 from helpers import excluded, rows, run
 
+# end to end, every stage of pipelines/sample.yaml in the module's first test: ~70 s on 2 cores, more when shared
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED = json.loads((ROOT / "sample_corpus" / "expected.json").read_text())
 

@@ -136,20 +136,26 @@ def test_two_gloo_ranks_match_one_process(tokens, tmp_path):
     assert len(json.loads((two / "checkpoint" / "state.json").read_text())["data"]) == 2
 
 
+@pytest.mark.slow  # end to end: the script and its two `fonderie train` children, each importing torch
 def test_the_gpu_benchmark_script_runs_on_the_cpu(tokens, tmp_path):
-    """benchmarks/train_gpu.py is run on a lent GPU machine, rarely: this keeps it working between those times."""
+    """benchmarks/train_gpu.py is run on a lent GPU machine, rarely: this keeps it working between those times,
+    with only the `train` extra importable, as there (its `fonderie train` children inherit that)."""
     import subprocess
     import sys
     from pathlib import Path
 
+    from training.train_extra import env_with_only_the_train_extra
+
     script = Path(__file__).resolve().parents[2] / "benchmarks" / "train_gpu.py"
+    env = env_with_only_the_train_extra(tmp_path / "site")
     done = subprocess.run([sys.executable, str(script), "--data", str(tokens), "--device", "cpu", "--preset", "tiny",
                            "--steps", "12", "--variants", "2:eager,4:eager", "--set", "block_size=32", "--set",
-                           "threads=1", "--out", str(tmp_path)], capture_output=True, text=True)  # fmt: skip
+                           "threads=1", "--runs", str(tmp_path / "runs"), "--out", str(tmp_path / "train_gpu.json")],
+                          capture_output=True, text=True, env=env)  # fmt: skip
     assert done.returncode == 0, done.stderr
     figures = json.loads(done.stdout.splitlines()[-1])
     assert [v["name"] for v in figures["variants"]] == ["2:eager", "4:eager"]
     for variant in figures["variants"]:
         assert variant["tokens_per_second"] > 0 and 0 < variant["mfu"] < 1 and variant["vocab_size"] == 1000
         assert variant["params"] > 0 and math.isfinite(variant["last_loss"]) and variant["step_ms"] > 0
-    assert (tmp_path / "4_eager" / "checkpoint" / "model.safetensors").is_file()
+    assert (tmp_path / "runs" / "4_eager" / "checkpoint" / "model.safetensors").is_file()

@@ -1,6 +1,6 @@
 """Tokenization speed and memory: fonderie's tokenize stage against HF `encode_batch` and datatrove, same run.
 
-    python benchmarks/tokenize.py --data ../shared/data [--mb 50] [--tasks 2 --workers 2 --threads 1]
+    python benchmarks/encode.py --data ../shared/data [--mb 50] [--tasks 2 --workers 2 --threads 1] [--repeats 2]
 
 1. Documents: the ELTeC French novels (data/french_corpus, in chunks of 40 paragraphs) and web text (the article
    bodies of data/web/html_pages, the cc_net documents of data/web/cc_net_text, and Tatoeba sentences in 112
@@ -22,14 +22,6 @@ Progress goes to stderr; the figures are one JSON object on the last line of std
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# Python puts a script's folder first on sys.path, so benchmarks/tokenize.py would shadow the standard library's
-# `tokenize` (which linecache, inspect and huggingface_hub import) for every script run from this folder
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-sys.path.append(str(Path(__file__).resolve().parent))  # sibling modules (paginate, page_labels) stay importable
-
 import argparse
 import gzip
 import hashlib
@@ -38,15 +30,19 @@ import os
 import re
 import resource
 import subprocess
+import sys
 import tempfile
 import time
+from pathlib import Path
+
+from bench_results import add_out_argument, write_result
 
 VOCAB_SIZE = 32768
 SHARDS = 8
 
 
 def log(msg: str) -> None:
-    print(f"[tokenize bench] {msg}", file=sys.stderr, flush=True)
+    print(f"[encode bench] {msg}", file=sys.stderr, flush=True)
 
 
 # ------------------------------------------------------------------------------------------------------ corpus
@@ -204,6 +200,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="encoding threads per task (default 1)")
     parser.add_argument("--repeats", type=int, default=2, help="runs of each measurement; the fastest is kept")
     parser.add_argument("--work", type=Path, help="working folder (default: a temporary one, deleted)")
+    add_out_argument(parser, __file__)
     parser.add_argument("--child", choices=["hf", "ours", "datatrove"], help=argparse.SUPPRESS)
     parser.add_argument("--corpus", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -212,7 +209,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="fonderie-tokenize-bench-") as tmp:
         args.work = args.work or Path(tmp)
-        print(json.dumps(run(args)))
+        write_result(run(args), args.out)
 
 
 def run(args) -> dict:
