@@ -14,6 +14,12 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from rich.console import Console
+from rich.live import Live
+from rich.text import Text
+
+POLL_SECONDS = 0.5  # how often the task files are read and the terminal line redrawn
+
 
 def _eta(elapsed: float, done: int, total: int) -> str:
     if done == 0 or done >= total:
@@ -32,6 +38,8 @@ class StageProgress(threading.Thread):
         self.already_done = already_done  # tasks finished by an earlier run: not part of this run's rate or ETA
         self.stream = stream or sys.stdout
         self.tty = self.stream.isatty()
+        # the stream decides, not the environment: FORCE_COLOR in CI must not put escape codes in a log file
+        self.console = Console(file=self.stream, force_terminal=self.tty, force_jupyter=False, highlight=False)
         self.log_every = log_every
         self.start_time = time.time()
         self._stop_event = threading.Event()
@@ -59,20 +67,36 @@ class StageProgress(threading.Thread):
         )
 
     def run(self) -> None:
+        if self.tty:
+            self._redraw()
+        else:
+            self._log()
+
+    def _redraw(self) -> None:
+        """One line redrawn in place, erased when the stage ends (stop() prints the final one)."""
+        live = Live(
+            console=self.console, auto_refresh=False, transient=True, redirect_stdout=False, redirect_stderr=False
+        )
+        with live:
+            while not self._stop_event.wait(POLL_SECONDS):
+                live.update(Text(self.line(), no_wrap=True, overflow="ellipsis"), refresh=True)
+
+    def _log(self) -> None:
+        """A plain line every `log_every` seconds, for logs (CI, nohup) where a redrawn line would be noise."""
         last_log = time.time()
-        while not self._stop_event.wait(0.5):
-            if self.tty:
-                self.stream.write("\r\033[K" + self.line())
-                self.stream.flush()
-            elif time.time() - last_log >= self.log_every:
-                print(self.line(), file=self.stream, flush=True)
+        while not self._stop_event.wait(POLL_SECONDS):
+            if time.time() - last_log >= self.log_every:
+                self._print(self.line())
                 last_log = time.time()
+
+    def _print(self, line: str) -> None:
+        # soft_wrap: a log line is never cut at the console's width
+        self.console.print(line, markup=False, soft_wrap=True)
 
     def stop(self) -> str:
         """Stop polling; returns the final line (also printed)."""
         self._stop_event.set()
         self.join()
         final = self.line()
-        self.stream.write(("\r\033[K" if self.tty else "") + final + "\n")
-        self.stream.flush()
+        self._print(final)
         return final

@@ -1,7 +1,7 @@
 """`TokenEncoder`: the ids HF `tokenizers` gives for a `tokenizer.json`, computed by tiktoken when that is exact.
 
 HF's `Tokenizer.encode_batch` pays for offsets, alignments and an Oniguruma pre-tokenizer; tiktoken computes only
-ids, several times faster with the same ids (benchmarks/tokenize.py). Exactness is established, not hoped for:
+ids, several times faster with the same ids (benchmarks/encode.py). Exactness is established, not hoped for:
 
 1. Structure (checked when loaded; any deviation -> HF does the encoding, and `slow_reason` says why): a BPE model
    without dropout, unknown token, byte fallback or affixes; normalizer NFC or none; fonderie's pre-tokenizer

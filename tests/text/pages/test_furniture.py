@@ -231,7 +231,7 @@ def test_bad_option_is_refused():
         strip_page_furniture("x", inline_heads="maybe")
 
 
-PARMENTIER = Path(__file__).parents[3] / "shared/data/ocr_pages/parmentier_1778/book_raw_ocr.txt"
+PARMENTIER = Path(__file__).parents[4] / "shared/data/ocr_pages/parmentier_1778/book_raw_ocr.txt"
 
 
 @pytest.mark.skipif(not PARMENTIER.exists(), reason="shared data (Parmentier OCR) not present")

@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from fonderie.text.pages.heads import HeadCand, expected_pages, levenshtein, medoid, ratio
+from rapidfuzz.distance import Levenshtein
+
+from fonderie.text.pages.heads import HeadCand, expected_pages, medoid, ratio
 from fonderie.text.pages.hyphen import lexicon
 from fonderie.text.pages.layout import ZONE
 from fonderie.text.pages.numbers import fuzzy_number, parse_number, to_roman
@@ -120,7 +122,7 @@ def held(token: str, want: int) -> bool:
     if not low.isalpha() or len(low) < 3:
         return False
     roman = to_roman(want)
-    return any(levenshtein(low, form) <= len(form) // 3 for form in {roman, roman[:-1] + "j"})
+    return any(Levenshtein.distance(low, form) <= len(form) // 3 for form in {roman, roman[:-1] + "j"})
 
 
 def number_debris(text: str, words: Words) -> bool:

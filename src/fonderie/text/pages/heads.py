@@ -12,6 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from rapidfuzz.distance import Levenshtein
+
 from fonderie.text.pages.numbers import parse_number
 
 _NOT_LETTER = re.compile(r"[^A-Z]")
@@ -31,42 +33,13 @@ class HeadCand:
     odd: int = 0  # the page's number is odd (its index when the number is unknown)
 
 
-def levenshtein(a: str, b: str) -> int:
-    """Edit distance (Myers' bit-parallel algorithm: one pass over `a`, the columns of `b` packed in an int)."""
-    if len(a) < len(b):
-        a, b = b, a
-    m = len(b)
-    if not m:
-        return len(a)
-    peq: dict[str, int] = {}
-    for i, ch in enumerate(b):
-        peq[ch] = peq.get(ch, 0) | (1 << i)
-    mask, high = (1 << m) - 1, 1 << (m - 1)
-    pv, mv, score = mask, 0, m
-    for ch in a:
-        eq = peq.get(ch, 0)
-        xv = eq | mv
-        xh = (((eq & pv) + pv) ^ pv) | eq
-        ph = (mv | ~(xh | pv)) & mask
-        mh = pv & xh
-        if ph & high:
-            score += 1
-        elif mh & high:
-            score -= 1
-        ph = ((ph << 1) | 1) & mask
-        mh = (mh << 1) & mask
-        pv = (mh | ~(xv | ph)) & mask
-        mv = ph & xv
-    return score
-
-
 def ratio(a: str, b: str) -> float:
     """1 - edit distance / longer length (1.0 for equal strings)."""
     if not a or not b:
         return 0.0
     if min(len(a), len(b)) < 0.5 * max(len(a), len(b)):
         return 0.0
-    return 1.0 - levenshtein(a, b) / max(len(a), len(b))
+    return 1.0 - Levenshtein.distance(a, b) / max(len(a), len(b))
 
 
 _DIGIT_WORD = re.compile(r"\S*\d\S*")
