@@ -78,6 +78,8 @@ def test_threshold_num_perm_and_bands(tmp_path, capsys):
     assert "bands=200" in capsys.readouterr().err
     assert run(str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "o.jsonl")) == 2
     assert "missing.jsonl: no such file or directory" in capsys.readouterr().err
+    assert run(src, "-o", str(tmp_path / "o.jsonl"), "--workers", "0") == 2
+    assert "workers=0 must be an integer >= 1" in capsys.readouterr().err
 
 
 def test_threshold_alone_uses_datasketchs_bands(tmp_path, capsys):
@@ -113,13 +115,14 @@ def test_verify_must_be_a_mode(tmp_path, capsys):
 
 
 def test_does_not_import_the_pipeline_stack_or_torch(tmp_path):
-    """`fonderie dedup` starts at once: neither datatrove's pipeline nor torch (nor datasketch, nor scipy)."""
+    """`fonderie dedup` starts at once: neither datatrove's pipeline nor torch (nor datasketch, nor scipy, nor tqdm
+    when stderr is not a terminal)."""
     src = write_jsonl(tmp_path / "in.jsonl", [{"id": 1, "text": "un petit texte"}])
     code = (
         "import sys; from fonderie.cli import main; "
         f"main(['dedup', {src!r}, '-o', {str(tmp_path / 'o.jsonl')!r}, '--threshold', '0.8']); "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'datatrove', 'datasketch', 'scipy', "
-        "'polars', 'pyarrow')))"
+        "'polars', 'pyarrow', 'tqdm')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"

@@ -5,7 +5,13 @@ the same for all members, the record's own id when it is unique) and `duplicate_
 dedup would drop, null for kept ones). A cluster keeps its first document in input order; exact duplicates (equal
 after NFKC and whitespace collapsing) share a cluster too. Candidate pairs are verified by the exact Jaccard of
 their shingle sets (`--verify exact`, the default), by the signatures' estimate, or not at all. The texts are never
-held in memory (fonderie.dedup.jsonl, which does the work).
+held in memory (fonderie.dedup.jsonl, which does the work), and the per-document work runs in `--workers` processes.
+
+With `--threshold`, LSH bands and rows are those datasketch's MinHashLSH picks for it, with (false positive, false
+negative) weights that follow `--verify` (fonderie.dedup.minhash.LSH_WEIGHTS): under exact verification a false
+positive only costs a verification while a false negative is a duplicate missed, so recall is favoured (0.01 /
+0.99: 16 bands x 7 rows at 0.8 and 112 permutations, where datasketch's default 0.5 / 0.5 picks 9 x 12). Without
+`--threshold`, 14 bands x 8 rows (FineWeb's setting), verified at their S-curve's midpoint (~0.72).
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ def register(sub) -> None:
         "--threshold",
         type=float,
         help="Jaccard similarity (word 5-grams) from which documents are near duplicates; bands and rows then "
-        "follow from it as datasketch's MinHashLSH chooses them for --verify (default: 14 bands x 8 rows, i.e. "
+        "follow from it as datasketch's MinHashLSH chooses them, weighted for --verify: with exact verification a "
+        "missed pair weighs 99x a false candidate (16 bands x 7 rows at 0.8) (default: 14 bands x 8 rows, i.e. "
         "~0.72)",
     )
     p.add_argument(
@@ -43,6 +50,13 @@ def register(sub) -> None:
         "documents in a pair once more), the signatures' estimate, or not at all (default: exact)",
     )
     p.add_argument("--clusters", metavar="PARQUET", help="also write the clusters table (who matched whom) there")
+    p.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="processes that parse, sign and shingle the documents (default: the cores this process may use; 1: all "
+        "in one process); the output is the same whatever N",
+    )
     p.set_defaults(func=main)
 
 
@@ -61,7 +75,7 @@ def main(args) -> int:
     from fonderie.dedup.jsonl import dedup_jsonl
 
     config = config_from_args(args)
-    counts = dedup_jsonl(args.input, args.output, config, args.clusters, args.verify)
+    counts = dedup_jsonl(args.input, args.output, config, args.clusters, args.verify, args.workers)
     print(
         f"{args.output}: {counts['documents']:,} documents, {counts['kept']:,} kept; "
         f"{counts['exact_duplicate']:,} exact and {counts['near_duplicate']:,} near duplicates "

@@ -82,8 +82,8 @@ class DedupStage(_StageBase):
     exact: bool = True  # drop copies whose text is equal after NFKC and whitespace collapsing
     near: bool = True  # drop MinHash near duplicates (word 5-grams)
     num_perm: int = Field(112, ge=1)  # hash values per signature
-    bands: int | None = Field(None, ge=1)  # LSH bands (rows = num_perm // bands); default 14 (x 8 rows) or
-    # datasketch's choice for `threshold`
+    bands: int | None = Field(None, ge=1)  # LSH bands (rows = num_perm // bands); default 14 (x 8 rows) or, given
+    # `threshold`, datasketch's optimizer weighted for `verify` (exact: recall first, 16 x 7 at 0.8; LSH_WEIGHTS)
     threshold: float | None = Field(None, gt=0, le=1)  # Jaccard at which documents are duplicates; None: the
     # S-curve midpoint of the bands (0.72 for 14 x 8)
     # how candidate pairs are checked against the threshold: "exact" Jaccard of their shingle sets (one more pass

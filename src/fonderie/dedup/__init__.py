@@ -10,6 +10,8 @@ Modules, in the order data flows through them:
     clusters        candidate pairs, union-find, the keep rule and the clusters table
     files           the Parquet files the datatrove phases (fonderie.steps.dedup) hand each other
     document_index  those files' documents numbered in keep order, for the clustering phases
+    records         JSONL records of `fonderie dedup`: parsed, checked, written as json.dumps does
+    workers         its per-document work in forked worker processes, results in input order
     jsonl           all of it on one JSONL file, every record annotated (`fonderie dedup`)
 
 `find_duplicates` runs all of it in memory on a list of texts; `dedup_jsonl` (jsonl) does it on a JSONL file
@@ -39,16 +41,18 @@ def cluster_signatures(
     config: MinhashConfig,
     verify: str,
     texts: Callable[[np.ndarray], Iterable[str]] | None = None,
+    shingles: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> Clusters:
     """Clusters of documents given in keep order, from their (n, num_perm) signatures and (n, 2) exact hashes.
 
     `verify` is how candidate pairs are checked against `config.jaccard_threshold` (fonderie.dedup.jaccard):
     "exact" needs `texts` (sorted document numbers -> their texts, in that order: only the documents in a candidate
-    pair are asked for).
+    pair are asked for), or `shingles` (sorted document numbers -> their shingle sets, as `shingle_sets` gives them:
+    for a caller that computes them its own way, e.g. in worker processes).
     """
     verify = check_verify(verify)
-    if verify == "exact" and texts is None:
-        raise ValueError("verify='exact' needs the texts of the documents in candidate pairs (`texts`)")
+    if verify == "exact" and texts is None and shingles is None:
+        raise ValueError("verify='exact' needs the texts of the documents in candidate pairs (`texts` or `shingles`)")
     keys = band_keys(signatures, config.bands, config.rows)
     docs = np.flatnonzero(has_shingles(signatures))
     rep = exact_representatives(exact) if exact is not None else None
@@ -57,7 +61,8 @@ def cluster_signatures(
 
     def load(involved: np.ndarray):
         if verify == "exact":
-            return ShingleJaccard(involved, *shingle_sets(texts(involved), config.ngram))
+            sets = shingles(involved) if shingles is not None else shingle_sets(texts(involved), config.ngram)
+            return ShingleJaccard(involved, *sets)
         return SignatureJaccard(involved, signatures[involved])
 
     threshold = None if verify == "none" else config.jaccard_threshold
