@@ -4,7 +4,7 @@ import sys
 
 import polars as pl
 import pytest
-from dedup.dedup_texts import OVERESTIMATED, TEXTS, UNDERESTIMATED, edit, replaced
+from dedup.dedup_texts import OVERESTIMATED, TEXTS, UNDERESTIMATED, annotated_corpus, replaced
 
 from fonderie.cli import main
 from fonderie.dedup.minhash import LSH_WEIGHTS
@@ -27,15 +27,7 @@ def test_listed_by_fonderie_help():
 
 
 def test_every_record_in_input_order_with_cluster_id_and_duplicate_of(tmp_path, capsys):
-    long = [f"{t} {TEXTS[(i + 1) % len(TEXTS)]}" for i, t in enumerate(TEXTS)]
-    records = [
-        {"id": "b", "text": long[0], "url": "https://x.fr/b"},
-        {"id": 7, "text": long[1]},
-        {"id": "a", "text": long[0].replace(" ", "\n  ")},  # exact duplicate of b (spacing only)
-        {"id": "c", "text": edit(long[1], 1, typos=1)},  # near duplicate of 7
-        {"id": "d", "text": long[2]},
-        {"id": "e", "text": ""},
-    ]
+    records = annotated_corpus()
     src = write_jsonl(tmp_path / "in.jsonl", records[:3] + [""] + records[3:])  # a blank line is not a record
     out = tmp_path / "out.jsonl"
     assert run(src, "-o", str(out), "--clusters", str(tmp_path / "clusters.parquet")) == 0

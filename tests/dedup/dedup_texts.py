@@ -66,3 +66,17 @@ def replaced(positions: tuple[int, ...]) -> list[str]:
     for p in positions:
         copy[p] = words[200 + p]
     return [" ".join(words[:150]), " ".join(copy)]
+
+
+def annotated_corpus() -> list[dict]:
+    """Six JSONL records for `fonderie dedup`: b and a are exact duplicates (spacing only), 7 and c near duplicates,
+    d unique, e empty; kept in input order, they cluster as b, 7, b, 7, d, e."""
+    long = [f"{t} {TEXTS[(i + 1) % len(TEXTS)]}" for i, t in enumerate(TEXTS)]
+    return [
+        {"id": "b", "text": long[0], "url": "https://x.fr/b"},
+        {"id": 7, "text": long[1]},
+        {"id": "a", "text": long[0].replace(" ", "\n  ")},
+        {"id": "c", "text": edit(long[1], 1, typos=1)},
+        {"id": "d", "text": long[2]},
+        {"id": "e", "text": ""},
+    ]

@@ -2,7 +2,7 @@ import json
 import re
 
 import pytest
-from dedup.dedup_texts import TEXTS, edit
+from dedup.dedup_texts import TEXTS, annotated_corpus
 
 from fonderie.dedup import find_duplicates
 from fonderie.dedup.jsonl import dedup_jsonl
@@ -28,14 +28,7 @@ def reference_output(lines: list[str], cluster_ids: list, duplicate_of: list) ->
 
 
 def test_records_annotated_in_input_order(tmp_path):
-    records = [
-        {"id": "b", "text": LONG[0], "url": "https://x.fr/b"},
-        {"id": 7, "text": LONG[1]},
-        {"id": "a", "text": LONG[0].replace(" ", "\n  ")},  # exact duplicate of b (spacing only)
-        {"id": "c", "text": edit(LONG[1], 1, typos=1)},  # near duplicate of 7
-        {"id": "d", "text": LONG[2]},
-        {"id": "e", "text": ""},
-    ]
+    records = annotated_corpus()
     lines = [json.dumps(r, ensure_ascii=False) for r in records]
     src = write_lines(tmp_path / "in.jsonl", lines[:3] + [" \t"] + lines[3:])  # a blank line is not a record
     out = tmp_path / "out.jsonl"
