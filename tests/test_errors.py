@@ -84,8 +84,12 @@ def test_a_bad_train_set_is_one_line_before_any_work(tmp_path, capsys, sets, exp
 def test_a_bad_run_set_is_one_line(tmp_path, capsys):
     path = pretrain_pipeline(tmp_path, "")
     code, err = fails(["run", str(path), "--set", "executor.tasks=many"], capsys)
-    assert code == 2 and err.splitlines()[0] == f"fonderie: {path}: invalid pipeline config (1 error)"
-    assert "executor.tasks: Input should be a valid integer" in err
+    assert code == 2 and err.startswith(f"fonderie: {path}: executor.tasks: Input should be a valid integer")
+    assert err.endswith("(got 'many')") and len(err.splitlines()) == 1
+    code, err = fails(["run", str(path), "--set", "executor.tasks=many", "--set", "executor.workers=0"], capsys)
+    header, *errors = err.splitlines()
+    assert header == f"fonderie: {path}: invalid pipeline config (2 errors)"
+    assert [e.split(":")[0] for e in errors] == ["  executor.tasks", "  executor.workers"]
     assert fails(["run", str(path), "--set", "executor"], capsys) == (
         2, "fonderie: --set 'executor': expected KEY.PATH=VALUE, e.g. --set executor.tasks=8")  # fmt: skip
 

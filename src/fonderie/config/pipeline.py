@@ -125,12 +125,15 @@ class PipelineConfig(_Strict):
 
 
 def _format_errors(source: str, err: ValidationError) -> str:
-    lines = [f"{source}: invalid pipeline config ({err.error_count()} error{'s' * (err.error_count() > 1)})"]
+    """One line per error, `key.path: what was expected (got value)`; one error is one line with the file."""
+    errors = []
     for e in err.errors():
         loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
         got = f" (got {e['input']!r})" if e["type"] != "missing" and not isinstance(e["input"], dict) else ""
-        lines.append(f"  {loc}: {e['msg']}{got}")
-    return "\n".join(lines)
+        errors.append(f"{loc}: {e['msg']}{got}")
+    if len(errors) == 1:
+        return f"{source}: {errors[0]}"
+    return "\n  ".join([f"{source}: invalid pipeline config ({len(errors)} errors)", *errors])
 
 
 def load_pipeline(path: str | Path, overrides: list[str] | None = None) -> PipelineConfig:
