@@ -1,4 +1,5 @@
-"""Keep rates of the four quality filters, with their default thresholds, on real and labelled text.
+"""Keep rates of the quality filters, with their default thresholds, on real and labelled text; the share of the
+words of real books (OCR included) the default clean stage keeps.
 
     python benchmarks/quality_thresholds.py --data ../shared/data [--sample-corpus sample_corpus] [--speed]
 
@@ -9,6 +10,14 @@ Datasets (each document gets `language` metadata, as the language-ID step would 
   - sample_corpus (when the folder exists): its documents, labelled by sample_corpus/expected.json as good
     (kept is right) or junk by category (dropped is right); HTML pages are extracted with trafilatura. Every
     text first goes through UnicodeRepairFormatter, which runs before the quality filters in the clean stage.
+  - books: the default clean steps (Unicode repair, page furniture, language ID keeping the source's language,
+    long-s repair, the five quality filters) on the real books of shared/data, declared `kind: book`: Parmentier
+    1778 (raw Tesseract, 10,000-character chunks), the ICDAR 2017 monograph pages (French, English; one page a
+    document) and the ELTeC novels (20,000-character chunks, as pipelines/fr_novels.yaml). Body words are the
+    words left after page furniture (its running heads and page numbers are meant to go); the kept share is the
+    words of the kept documents over those. Goal: >= 95% per source.
+  - ocr_calibration: the OCR-quality measure (share of readable tokens) on the ICDAR pages, their ground truth,
+    and that ground truth with 10%, 20%, 30% of its letters garbled; `min_readable_share` sits between them.
 Filters run chained (Gopher quality, Gopher repetition, C4, FineWeb: cheap drops of tiny documents first), each
 on what the previous kept; `alone` gives each filter's keep rate on all documents. `--speed` adds documents/s per
 filter on the novel chunks, and datatrove's own filters on the same chunks for comparison (given our tokenizer;
@@ -32,6 +41,7 @@ from fonderie.steps.filters.c4_quality import MultilingualC4QualityFilter
 from fonderie.steps.filters.fineweb_quality import MultilingualFineWebQualityFilter
 from fonderie.steps.filters.gopher_quality import MultilingualGopherQualityFilter
 from fonderie.steps.filters.gopher_repetition import MultilingualGopherRepetitionFilter
+from fonderie.steps.filters.ocr_quality import MIN_READABLE_SHARE, OcrQualityFilter
 
 CHUNK_CHARS = 2000
 
@@ -42,6 +52,7 @@ def make_filters() -> dict:
         "gopher_repetition": MultilingualGopherRepetitionFilter(),
         "c4_quality": MultilingualC4QualityFilter(),
         "fineweb_quality": MultilingualFineWebQualityFilter(),
+        "ocr_quality": OcrQualityFilter(),  # books only: passes every document not marked as one
     }
 
 
@@ -247,6 +258,107 @@ def speed(docs: list[Document], repeat: int = 3) -> dict:
     return out
 
 
+def _text_chunks(text: str, size: int) -> list[str]:
+    """The text reader's `chunk_chars` cut: pieces ending at the first line end at or after `size` characters."""
+    out, start = [], 0
+    while start < len(text):
+        end = text.find("\n", start + size - 1)
+        end = len(text) - 1 if end < 0 else end
+        out.append(text[start : end + 1])
+        start = end + 1
+    return out
+
+
+def real_books(data: Path) -> dict[str, list[Document]]:
+    """Real books of shared/data by source, as the default ingest would make documents of them."""
+    parmentier = (data / "ocr_pages/parmentier_1778/book_raw_ocr.txt").read_text(encoding="utf-8")
+    books = {"parmentier_1778": [(c, "fr") for c in _text_chunks(parmentier, 10_000)]}
+    for line in (data / "ocr_pages/icdar2017_monographs/pages.jsonl").open(encoding="utf-8"):
+        page = json.loads(line)
+        books.setdefault(f"icdar2017_{page['lang']}", []).append((page["ocr"], page["lang"]))
+    for path in sorted((data / "french_corpus/eltec_fra").glob("*.txt")):
+        books.setdefault("eltec_fra", []).extend((c, "fr") for c in _text_chunks(path.read_text("utf-8"), 20_000))
+    return {
+        source: [Document(text=t, id=f"{source}#{i}", metadata={"source": source, "lang": lang})
+                 for i, (t, lang) in enumerate(texts)]
+        for source, texts in books.items()
+    }  # fmt: skip
+
+
+def book_words_kept(docs: list[Document]) -> dict:
+    """The default clean steps on one source's documents, declared `kind: book`: body words kept, drops."""
+    import re
+
+    from fonderie.steps.filters.language import FastTextLanguageFilter
+    from fonderie.steps.formatters.book_marker import BookMarker
+    from fonderie.steps.formatters.long_s_repair import LongSRepairFormatter
+    from fonderie.steps.formatters.page_furniture import PageFurnitureFormatter
+    from fonderie.steps.formatters.unicode_repair import UnicodeRepairFormatter
+
+    words = re.compile(r"[^\W_]+")
+    docs = copy.deepcopy(docs)
+    prepared = BookMarker(book_sources=[docs[0].metadata["source"]]).run(UnicodeRepairFormatter().run(iter(docs)))
+    body = {d.id: len(words.findall(d.text)) for d in PageFurnitureFormatter().run(prepared)}
+    language = FastTextLanguageFilter(languages=[docs[0].metadata["lang"]])
+    repair = LongSRepairFormatter()
+    kept, reasons = [], Counter()
+    for doc in repair.run(language.run(iter(docs))):
+        for f in make_filters().values():
+            if (result := f.filter(doc)) is not True:
+                reasons[result[1]] += 1
+                break
+        else:
+            kept.append(doc)
+    for step in (language,):
+        reasons.update({k[8:]: v.total for k, v in step.stats.stats.items() if k.startswith("dropped_")})
+    kept_words = sum(len(words.findall(d.text)) for d in kept)
+    return {
+        "documents": len(docs),
+        "kept": len(kept),
+        "body_words": sum(body.values()),
+        "kept_words": kept_words,
+        "kept_share": round(kept_words / max(sum(body.values()), 1), 4),
+        "dropped_by_reason": dict(reasons.most_common()),
+        "long_s_repaired_letters": sum(v.total for k, v in repair.stats.stats.items() if k.startswith("long_s")),
+    }
+
+
+def ocr_calibration(data: Path) -> dict:
+    """Readable-token shares of the ICDAR 2017 pages, of their ground truth, and of that truth garbled."""
+    import random
+    import statistics
+
+    from fonderie.text.ocr_quality import readable_share
+    from fonderie.text.pages.hyphen import lexicon
+
+    rng = random.Random(0)
+    confusions = "lI1|!;:.,'`^~*%°ïîç{}abcdefghijklmnopqrstuvwxyz"
+
+    def garble(text: str, share: float) -> str:
+        return "".join(rng.choice(confusions) if c.isalpha() and rng.random() < share else c for c in text)
+
+    scores: dict[str, list[float]] = {}
+    for line in (data / "ocr_pages/icdar2017_monographs/pages.jsonl").open(encoding="utf-8"):
+        page = json.loads(line)
+        lex = lexicon(page["lang"])
+        truth = page["gs_aligned"].replace("@", "").replace("#", "")
+        pairs = [(a, b) for a, b in zip(page["ocr_aligned"], page["gs_aligned"], strict=False) if b != "#"]
+        scores.setdefault("icdar_ocr", []).append(readable_share(page["ocr"], lex)[0])
+        scores.setdefault("icdar_char_error_rate", []).append(sum(a != b for a, b in pairs) / max(len(pairs), 1))
+        scores.setdefault("ground_truth", []).append(readable_share(truth, lex)[0])
+        for share in (0.1, 0.2, 0.3):
+            scores.setdefault(f"truth_{share:.0%}_letters_garbled", []).append(
+                readable_share(garble(truth, share), lex)[0]
+            )
+    out = {"min_readable_share": MIN_READABLE_SHARE}
+    for name, values in scores.items():
+        values.sort()
+        out[name] = {"min": round(values[0], 3), "median": round(statistics.median(values), 3),
+                     "max": round(values[-1], 3),
+                     "below_threshold": sum(v < MIN_READABLE_SHARE for v in values), "pages": len(values)}  # fmt: skip
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, required=True, help="the shared/data folder")
@@ -265,6 +377,8 @@ def main() -> None:
         docs = sample_corpus(args.sample_corpus)
         results["sample_corpus"], reasons = measure(docs)
         results["sample_corpus"]["by_label"] = labelled(docs, reasons)
+    results["books"] = {source: book_words_kept(docs) for source, docs in real_books(args.data).items()}
+    results["ocr_calibration"] = ocr_calibration(args.data)
     if args.speed:
         results["speed"] = speed(novels)
     for name, r in results.items():
@@ -272,6 +386,11 @@ def main() -> None:
             print(
                 f"{name:15s} kept {r['kept']:5d}/{r['documents']:5d} = {r['keep_rate']:.2%}  {r['dropped_by_reason']}"
             )
+    for source, r in results["books"].items():
+        print(
+            f"book {source:17s} words kept {r['kept_words']:7d}/{r['body_words']:7d} = {r['kept_share']:.2%}  "
+            f"documents {r['kept']}/{r['documents']}  {r['dropped_by_reason']}"
+        )
     write_result(results, args.out)
 
 

@@ -37,6 +37,7 @@ class IngestStage(_StageBase):
 class PageFurnitureSettings(_Strict):
     enabled: bool = True  # remove page numbers, running heads, signature marks; rejoin hyphenated words
     sources: list[str] | None = None  # only documents of these inputs (e.g. [books]); None: every document
+    # (text without pages comes back unchanged, but for form feeds and words hyphenated at a line end)
     record_spans: bool = False  # keep each removed line in a `removed_spans` column, for audit
     inline_heads: Literal["auto"] | bool = "auto"  # heads at the start of a long line (OCR pages flattened to one
     # line): "auto" cuts them when pages are form feeds or heads are in capitals; true always; false never
@@ -62,15 +63,18 @@ class QualitySettings(_Strict):
     gopher_repetition: QualityFilterSetting = True  # repeated lines, paragraphs and n-grams
     c4: QualityFilterSetting = True  # removes boilerplate lines; drops lorem ipsum, code, too few sentences
     fineweb: QualityFilterSetting = True  # unpunctuated lines, short lines, duplicated characters, list-like
+    ocr: QualityFilterSetting = True  # books only: drops unreadable OCR (too few known words, `ocr_unreadable`)
 
 
 class CleanStage(_StageBase):
-    """Unicode repair -> page furniture -> language ID -> quality filters, on the previous stage's documents."""
+    """Unicode repair -> page furniture -> language ID -> long s -> quality filters, on the previous stage's
+    documents. Books (an input's `kind: book`, or pages found by page furniture) are judged by their paragraphs."""
 
     kind: Literal["clean"]
     unicode: bool = True  # ftfy mojibake repair, NFC, control characters removed
     page_furniture: PageFurnitureSettings = PageFurnitureSettings()
     language: LanguageSettings = LanguageSettings()
+    long_s: bool = True  # books only: OCR's `{`, `ſ` and dictionary-checked `f` read back as `s` (`long_s_repairs`)
     quality: QualitySettings = QualitySettings()
 
 

@@ -12,6 +12,7 @@ reads a whole stage and later stages can add columns of their own:
     extra     string: JSON object with any other input field (e.g. `author`), null when there is none
 
 Metadata keys that start with `_` are private to a run (e.g. a reader's reject reason) and are never written.
+The clean stage adds `long_s_repairs` (int64: letters read back as `s` in an OCR'd book, null elsewhere).
 """
 
 from __future__ import annotations
@@ -25,6 +26,16 @@ from datatrove.data import Document
 # a reader marks a record it cannot turn into a document with this key; ReaderRejectFilter drops it with the reason
 REJECT_KEY = "_reject_reason"
 DROP_REASON = "drop_reason"
+# set in the clean stage on a document the run knows is a book: "input" (its input says `kind: book`) or "pages"
+# (page furniture found pages); False when its input says `kind: web`. Line-based quality rules then judge its
+# paragraphs, and the rules aimed at code and web boilerplate do not apply (fonderie.text.paragraphs)
+BOOK_KEY = "_book"
+
+
+def is_book(doc: Document) -> bool:
+    """Whether the clean stage marked `doc` as (part of) a book."""
+    return bool(doc.metadata.get(BOOK_KEY))
+
 
 CORE_COLUMNS = ("id", "text", "source", "url", "title", "date", "language", "license", "file", "split", "extra")
 _NOT_NULL = {"id", "text", "source"}

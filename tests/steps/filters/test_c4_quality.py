@@ -99,3 +99,24 @@ def test_counts_removed_lines():
 def test_bad_settings_raise(kwargs):
     with pytest.raises(ValueError, match=next(iter(kwargs))):
         MultilingualC4QualityFilter(**kwargs)
+
+
+def test_a_book_is_judged_by_its_paragraphs_and_its_long_s_is_not_code():
+    from text.ocr_book_texts import OCR_BOOK
+
+    from fonderie.pipeline.documents import BOOK_KEY
+
+    text = OCR_BOOK + "\nIl lut la page « javascript » du manuel, puis referma le livre.\n"
+    c4 = MultilingualC4QualityFilter()
+    assert c4.filter(Document(text=text, id="web", metadata={})) == (False, "c4_curly_bracket")
+    book = Document(text=text, id="book", metadata={BOOK_KEY: "pages"})
+    assert c4.filter(book) is True
+    assert book.text == text.strip()  # every printed line kept, as printed: `du royaume` ends a paragraph
+    code = Document(text=NEWS + "\nfunction f() { return 1; } // lorem ipsum", id="code", metadata={})
+    assert c4.filter(code) == (False, "c4_lorem_ipsum")
+
+
+def test_citation_marks_go_with_the_space_before_them():
+    doc = Document(text="La ville compte 3 200 habitants [12], selon le recensement [edit]. " + NEWS, id="d")
+    assert MultilingualC4QualityFilter().filter(doc) is True
+    assert doc.text.startswith("La ville compte 3 200 habitants, selon le recensement. Le conseil")

@@ -71,3 +71,24 @@ def test_french_typography_and_blank_lines_are_not_read_as_junk():
 def test_bad_settings_raise(kwargs):
     with pytest.raises(ValueError, match=next(iter(kwargs))):
         MultilingualFineWebQualityFilter(**kwargs)
+
+
+def test_a_book_is_judged_by_its_paragraphs_and_may_repeat_a_refrain():
+    import textwrap
+
+    from text.ocr_book_texts import MODERN
+
+    from fonderie.pipeline.documents import BOOK_KEY
+
+    fineweb = MultilingualFineWebQualityFilter()
+    paragraph = textwrap.fill(" ".join(MODERN.split()) + ".", 45)  # hard-wrapped: 1 line in 19 ends a sentence
+    wrapped = "\n\n".join([paragraph.replace("royaume", f"royaume {n}") for n in range(3)])
+    assert fineweb.filter(Document(text=wrapped, id="web")) == (False, "fineweb_too_few_punctuated_lines")
+    assert fineweb.filter(Document(text=wrapped, id="book", metadata={BOOK_KEY: "input"})) is True
+    verse = "Il vente !...\n\nC'est le vent de la mer qui nous tourmente."
+    prose = [
+        f"Le chapitre {n} raconte comment les marins rentrèrent au port après une longue nuit." for n in range(60)
+    ]
+    song = "\n\n".join(prose[:30] + [verse] * 9 + prose[30:])
+    assert fineweb.filter(Document(text=song, id="web")) == (False, "fineweb_too_many_duplicate_line_chars")
+    assert fineweb.filter(Document(text=song, id="book", metadata={BOOK_KEY: "input"})) is True

@@ -1,6 +1,7 @@
 import pytest
 from datatrove.data import Document
 
+from fonderie.pipeline.documents import BOOK_KEY
 from fonderie.steps.formatters.page_furniture import PageFurnitureFormatter
 
 BODY = [
@@ -65,3 +66,13 @@ def test_only_selected_sources_are_cleaned():
     assert out[1].text == paged and out[0].text != paged
     with pytest.raises(ValueError, match="sources="):
         PageFurnitureFormatter(sources="books")
+
+
+def test_paged_documents_are_marked_as_books_and_unpaged_ones_untouched():
+    web_page = 'Accueil\nSe connecter\n\nLe marché rouvre samedi.\n{"a": 1}\n- liste\n'
+    declared_web = Document(text=paged(), id="declared_web", metadata={BOOK_KEY: False})
+    out = list(PageFurnitureFormatter()([*docs(), Document(text=web_page, id="web", metadata={}), declared_web]))
+    assert out[0].metadata[BOOK_KEY] == "pages"
+    assert BOOK_KEY not in out[1].metadata and BOOK_KEY not in out[3].metadata
+    assert out[3].text == web_page  # the default runs on every source: text without pages comes back as it was
+    assert out[4].metadata[BOOK_KEY] is False  # an input declared `kind: web` stays web

@@ -7,6 +7,8 @@ from datatrove.data import Document
 from datatrove.pipeline.filters.c4_filters import CITATION_REGEX, POLICY_SUBSTRINGS, C4QualityFilter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
+from fonderie.pipeline.documents import is_book
+from fonderie.text.paragraphs import paragraph_blocks
 from fonderie.text.words import word_tokenizer
 
 LOREM_IPSUM = "c4_lorem_ipsum"
@@ -17,6 +19,9 @@ NO_LINE_LEFT = "c4_no_line_left"
 # C4's terminal marks, plus French closing guillemets, closing curly quotes and the ellipsis character
 END_PUNCTUATION = (".", "?", "!", '"', "'", "»", "”", "’", "…")
 _CLOSING_BRACKETS = ")]"
+# C4's citation marks (`[12]`, `[edit]`, `[citation needed]`) with the spaces before them: `mot [12], mot` becomes
+# `mot, mot`, not `mot , mot`
+_CITATION = re.compile(r"[^\S\n]*(?:" + CITATION_REGEX.pattern + ")", CITATION_REGEX.flags)
 # C4's cookie and terms-of-use phrases (English), the same notices in French, German, Spanish and Italian, and
 # copyright lines; matched in the lowercased line with `'` for `’`
 POLICY_PHRASES = (
@@ -48,14 +53,19 @@ class MultilingualC4QualityFilter(C4QualityFilter):
     - sentences are counted with `fonderie.text.words` (French punctuation and abbreviations, no NLTK download);
     - a line of fewer than `min_words_per_line` words is kept when it ends with terminal punctuation: in French
       dialogue (`— Oui.`, `Merci !`) it is a sentence; menu items (`Accueil`, `Se connecter`) have none.
+    - a document the run knows is a book (`_book`: an input's `kind: book`, or pages found by page furniture) is
+      judged by its paragraphs (`fonderie.text.paragraphs`: wrapped lines rejoined), written back as printed; the
+      rules aimed at code and web pages (lorem ipsum, javascript, curly bracket, policy) do not apply to it: OCR
+      reads the long s as `{`, and a novel may say "conditions d'utilisation";
+    - a citation mark is removed with the spaces before it (`mot [12], mot` -> `mot, mot`).
     As in FineWeb, `filter_no_terminal_punct` is off by default: it removes every hard-wrapped line of a book and
     most lines of lists and recipes. Line removals are counted per document (`line-filter-*` stats).
     Input: documents.
     Output: the documents that pass, without the removed lines and citation marks (`[1]`, `[edit]`); lines are
         stripped, and paragraphs stay separated by one blank line (C4 joined all lines with one newline).
     Drops:
-        `c4_lorem_ipsum`: a kept line contains "lorem ipsum" (placeholder text)
-        `c4_curly_bracket`: a kept line contains `{` (code, templates, JSON)
+        `c4_lorem_ipsum`: a kept line contains "lorem ipsum" (placeholder text); not for books
+        `c4_curly_bracket`: a kept line contains `{` (code, templates, JSON); not for books
         `c4_too_few_sentences`: the kept lines hold fewer than `min_num_sentences` sentences
         `c4_no_line_left`: every line was removed (only reachable with `min_num_sentences=-1`)
     Metadata added: none.
@@ -110,26 +120,38 @@ class MultilingualC4QualityFilter(C4QualityFilter):
         )
         self.language = word_tokenizer()
 
+    def _units(self, doc: Document, book: bool) -> list[tuple[list[str], bool]]:
+        """What the line rules judge, each with its printed lines and whether a blank line came before it: lines of
+        a web page; paragraphs of a book (judged as one line, written back as printed); sentences without
+        `split_paragraph`."""
+        if book and self.split_paragraph:
+            return [(lines, True) for lines in paragraph_blocks(doc.text)]
+        if not self.split_paragraph:
+            return [([s.strip()], False) for s in self.language.sent_tokenize(doc.text) if s.strip()]
+        units, blank_before = [], False
+        for line in doc.text.splitlines():
+            if line := line.strip():
+                units.append(([line], blank_before))
+            blank_before = not line
+        return units
+
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         tokenizer = self.language
-        lines = doc.text.splitlines() if self.split_paragraph else tokenizer.sent_tokenize(doc.text)
+        book = is_book(doc)
+        code_rules = not book  # a book's `{` is a misread long s, its `javascript` a word in a sentence
         counts = Counter()
         num_sentences = 0
         kept_lines = []
-        blank_before = False  # paragraphs stay apart: a blank line before a kept line is kept
         try:
-            for line in lines:
-                line = line.strip()
-                if not line:
-                    blank_before = True
-                    continue
+            for printed, blank_before in self._units(doc, book):
                 counts["line-total"] += 1
+                if self.remove_citations and any("[" in p for p in printed):
+                    printed = [_CITATION.sub("", p).strip() for p in printed]
+                line = " ".join(printed)
                 words = line.split()
                 if self.max_word_length != -1 and any(len(word) > self.max_word_length for word in words):
                     counts["line-filter-too_long_word"] += 1
                     continue
-                if self.remove_citations and "[" in line:
-                    line = CITATION_REGEX.sub("", line)
                 ended = line.rstrip(_CLOSING_BRACKETS).endswith(END_PUNCTUATION)
                 if self.filter_no_terminal_punct and not ended:
                     counts["line-filter-no_terminal_punc"] += 1
@@ -138,22 +160,21 @@ class MultilingualC4QualityFilter(C4QualityFilter):
                     counts["line-filter-too_few_words"] += 1
                     continue
                 line_l = line.lower()
-                if self.filter_lorem_ipsum and "lorem ipsum" in line_l:
+                if code_rules and self.filter_lorem_ipsum and "lorem ipsum" in line_l:
                     return False, LOREM_IPSUM
-                if self.filter_javascript and "javascript" in line_l:
+                if code_rules and self.filter_javascript and "javascript" in line_l:
                     counts["line-filter-javascript"] += 1
                     continue
-                if self.filter_curly_bracket and "{" in line:
+                if code_rules and self.filter_curly_bracket and "{" in line:
                     return False, CURLY_BRACKET
-                if self.filter_policy and _POLICY.search(line_l.replace("’", "'")):
+                if code_rules and self.filter_policy and _POLICY.search(line_l.replace("’", "'")):
                     counts["line-filter-policy"] += 1
                     continue
                 if num_sentences < self.min_num_sentences:  # counting stops once there are enough
                     num_sentences += len(tokenizer.span_tokenize(line)) if self.split_paragraph else 1
                 if blank_before and kept_lines:
                     kept_lines.append("")
-                blank_before = False
-                kept_lines.append(line)
+                kept_lines.extend(p for p in printed if p)
                 counts["line-kept"] += 1
         finally:
             for key, n in counts.items():

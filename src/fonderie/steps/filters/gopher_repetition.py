@@ -9,6 +9,8 @@ from datatrove.pipeline.filters.gopher_repetition_filter import GopherRepetition
 from datatrove.pipeline.writers.disk_base import DiskWriter
 from datatrove.utils.text import split_into_words
 
+from fonderie.pipeline.documents import is_book
+from fonderie.text.paragraphs import paragraph_view
 from fonderie.text.words import word_tokenizer
 
 EMPTY_DOC = "gopher_rep_empty_doc"
@@ -90,7 +92,9 @@ class MultilingualGopherRepetitionFilter(GopherRepetitionFilter):
     without spaces, so `ab c` and `a bc` were the same n-gram. Words are computed once per text and shared with
     the other quality filters (datatrove's `split_into_words` cache).
     Thresholds are the paper's: measured on French novels (shared/data ELTeC, ~2,000-character chunks) they keep
-    over 99% (see benchmarks/quality_thresholds.py).
+    over 99% (see benchmarks/quality_thresholds.py). A document the run knows is a book (`_book`: an input's
+    `kind: book`, or pages found by page furniture) is judged on its paragraph view (`fonderie.text.paragraphs`):
+    its duplicate "lines" are repeated paragraphs, not two printed lines that both read `de la` or `&`.
     Input: documents.
     Output: the documents that pass, unchanged.
     Drops (in this order; fractions of the document's characters unless said):
@@ -151,7 +155,7 @@ class MultilingualGopherRepetitionFilter(GopherRepetitionFilter):
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         # datatrove's GopherRepetitionFilter.filter, rule for rule, with faster n-gram counting
-        text = doc.text
+        text = paragraph_view(doc.text) if is_book(doc) else doc.text
         if not text:
             return False, EMPTY_DOC
         paragraphs = self.paragraph_exp.split(text.strip())

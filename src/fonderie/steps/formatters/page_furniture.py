@@ -6,6 +6,7 @@ from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.formatters.base import BaseFormatter
 from datatrove.utils.typeshelper import StatHints
 
+from fonderie.pipeline.documents import BOOK_KEY
 from fonderie.text.pages.furniture import INLINE_HEADS, PageCleanResult, strip_page_furniture
 
 # word lists pyspellchecker ships in its wheel
@@ -25,8 +26,10 @@ class PageFurnitureFormatter(BaseFormatter):
     Drops: none; a document is never dropped.
     Metadata added: `removed_spans` when `record_spans` is set: one dict per change, `{"line": 1-based input line,
         "reason": "page_number" | "running_header" | "running_footer" | "signature_mark" | "catchword" |
-        "page_break" | "form_feed" | "hyphen_join", "text": what was removed}`. Counts `pages_detected`,
-        `lines_removed`, `docs_paged`, `hyphen_joins` and `removed_<reason>` in its stats.
+        "page_break" | "form_feed" | "hyphen_join", "text": what was removed}`. `_book` (private to the run) set to
+        "pages" when pages were found and no input kind decided it: the quality filters then judge the document as
+        a book. Counts `pages_detected`, `lines_removed`, `docs_paged`, `hyphen_joins` and `removed_<reason>` in
+        its stats.
 
     Args:
         record_spans: write `removed_spans` to each document's metadata (an audit trail; it costs space)
@@ -87,6 +90,8 @@ class PageFurnitureFormatter(BaseFormatter):
             with self.track_time():
                 result = self._clean(doc.text)
                 doc.text = result.text
+                if result.pages:
+                    doc.metadata.setdefault(BOOK_KEY, "pages")
                 if self.record_spans:
                     doc.metadata["removed_spans"] = [asdict(r) for r in result.removals]
             yield doc
