@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from fonderie.cli import main
@@ -108,16 +110,16 @@ def test_unreadable_inputs_are_named(tmp_path, capsys):
 
 
 def test_a_failed_stage_prints_the_tasks_own_error(tmp_path):
-    """Text declared as WARC: the task fails inside warcio; the console names the task, its error and its log (a
-    process of its own, as a user runs it: the tasks' own stderr goes to their logs, not the terminal)."""
-    (tmp_path / "a.txt").write_text("hello world\nthis is text\n")
+    """A Parquet input without its text column: the task fails; the console names the task, its error and its log
+    (a process of its own, as a user runs it: the tasks' own stderr goes to their logs, not the terminal)."""
+    pq.write_table(pa.table({"body": ["x"]}), tmp_path / "a.parquet")
     path = tmp_path / "p.yaml"
-    path.write_text(f"output: {tmp_path / 'out'}\ninputs: [{{source: t, format: warc, path: {tmp_path / 'a.txt'}}}]\n"
-                    "stages: [{kind: ingest}]\n")  # fmt: skip
+    inputs = f"[{{source: t, format: parquet, path: {tmp_path / 'a.parquet'}}}]"
+    path.write_text(f"output: {tmp_path / 'out'}\ninputs: {inputs}\nstages: [{{kind: ingest}}]\n")
     done = subprocess.run([sys.executable, "-m", "fonderie", "run", str(path)], capture_output=True, text=True)
     log = tmp_path / "out" / "01_ingest" / "logs" / "task_00000.log"
-    expected = ("fonderie: stage 01_ingest failed in task 00000: ArchiveLoadFailed: Unknown archive format, first "
-                f"line: ['hello', 'world'] (log: {log})")  # fmt: skip
+    error = f"ValueError: {tmp_path / 'a.parquet'}: no column 'text' to read text from (columns: ['body']); set "
+    expected = f"fonderie: stage 01_ingest failed in task 00000: {error}`text_key` on this input (log: {log})"
     assert (done.returncode, done.stderr.strip()) == (1, expected)
 
 

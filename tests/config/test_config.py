@@ -26,6 +26,12 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_shipped_pipelines_validate(name):
     cfg = load_pipeline(ROOT / "pipelines" / name)
     assert cfg.stages[0].kind == "ingest"
+    # a clone runs them where it is: a (dry) run writes under `output` only, so it stays inside the repository
+    output = Path(cfg.output)
+    assert not output.is_absolute() and ".." not in output.parts, f"{name}: output {cfg.output} is outside the clone"
+    # inputs a clone does not have (another folder beside it) come with the way to point at one's own files
+    outside = [i.source for i in cfg.inputs if ".." in Path(i.path).parts]
+    assert not outside or "--set 'inputs.*.path=" in (ROOT / "pipelines" / name).read_text(), (name, outside)
 
 
 def test_minimal_defaults(tmp_path):
@@ -42,7 +48,10 @@ def test_minimal_defaults(tmp_path):
         ("executor: {kind: kubernetes}", "executor.kind", "'local', 'slurm' or 'ray'"),
         ("executor: {tasks: 0}", "executor.tasks", "greater than or equal to 1"),
         ("executor: {workers: 0}", "executor.workers", "-1"),
-        ("executor: {taks: 3}", "executor.taks", "Extra inputs are not permitted"),
+        ("executor: {taks: 3}", "executor.taks", "no such key; did you mean tasks?"),
+        ("executor: {slurm: {partitoin: a}}", "executor.slurm.partitoin", "did you mean partition?"),
+        ("stagez: []", "stagez", "did you mean stages?"),
+        ("executor: {zzz: 1}", "executor.zzz", "no such key; expected one of kind, ray, slurm, tasks, workers"),
     ],
 )
 def test_errors_name_file_key_and_expectation(tmp_path, patch, where, expected):
@@ -80,9 +89,14 @@ def test_slice_chunk_and_split_errors(tmp_path, settings, expected):
         load_pipeline(write(tmp_path, text))
 
 
-def test_slice_and_chunks_are_for_text_inputs_only(tmp_path):
+def test_slice_and_chunks_are_for_text_inputs_only(tmp_path, monkeypatch):
+    from conftest import write_warc
+
     from fonderie.pipeline.stages import build_plans
 
+    monkeypatch.chdir(tmp_path)  # MINIMAL's relative `crawl/*.warc.gz` must match a file for the plan to build
+    (tmp_path / "crawl").mkdir()
+    write_warc(tmp_path / "crawl" / "a.warc.gz", [])
     for settings in ("slice: [0, 0.9]", "chunk_chars: 1000"):
         cfg = load_pipeline(write(tmp_path, MINIMAL.replace('gz"}', f'gz", {settings}}}')))
         key = settings.split(":")[0]
@@ -157,3 +171,28 @@ def test_page_furniture_options_reach_the_formatter(tmp_path):
     assert formatter.options == {"inline_heads": True, "join_hyphens": False, "languages": ("de", "fr")}
     with pytest.raises(ConfigError, match=r"stages\.clean\.page_furniture.*languages=\('xx',\)"):
         build_plans(load_pipeline(sample, [f"output={tmp_path}", "stages.clean.page_furniture.languages=[xx]"]))
+
+
+def test_set_typos_get_the_same_suggestions(tmp_path):
+    """`--set` writes into the mapping before validation: a typo in its key is named like one in the file."""
+    path = write(tmp_path, MINIMAL)
+    with pytest.raises(ConfigError, match=r"stages\.0\.ingest\.extracter: no such key; did you mean extractor\?$"):
+        load_pipeline(path, ["stages.ingest.extracter=resiliparse"])
+    with pytest.raises(ConfigError, match=r"inputs\.0\.licence: no such key; did you mean license\?$"):
+        load_pipeline(path, ["inputs.web.licence=CC0"])
+    with pytest.raises(ConfigError, match=r"--set stages\.ingets: no list item named 'ingets'; did you mean ingest"):
+        load_pipeline(path, ["stages.ingets.extractor=resiliparse"])
+    with pytest.raises(ConfigError, match=r"--set inputs\.zz: no list item named 'zz'; items: web, 0-0, \*$"):
+        load_pipeline(path, ["inputs.zz.path=x"])
+
+
+def test_a_threshold_typo_names_the_valid_thresholds(tmp_path):
+    from fonderie.pipeline.stages.base import build_plans
+
+    sample = ROOT / "pipelines" / "sample.yaml"
+    fineweb = "stages.clean.quality.fineweb"
+    with pytest.raises(ConfigError) as e:
+        build_plans(load_pipeline(sample, [f"output={tmp_path}", f"{fineweb}.char_duplicates_ration=0.1"]))
+    assert str(e.value) == f"{fineweb}.char_duplicates_ration: no such threshold; did you mean char_duplicates_ratio?"
+    with pytest.raises(ConfigError, match=r"c4\.zzz: no such threshold; expected one of .*min_words_per_line"):
+        build_plans(load_pipeline(sample, [f"output={tmp_path}", "stages.clean.quality.c4.zzz=1"]))

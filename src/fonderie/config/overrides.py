@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from fonderie.config.suggest import close_names, did_you_mean
 from fonderie.errors import ConfigError
 
 
@@ -50,11 +51,19 @@ def _list_index(seq: list, part: str, where: str) -> int:
         if not -len(seq) <= idx < len(seq):
             raise ConfigError(f"--set {where}: index {idx} out of range (list has {len(seq)} items)")
         return idx
+    if not seq:
+        raise ConfigError(f"--set {where}: the list is empty")
     # lists of named items can be addressed by name: stages.ingest.x, inputs.web.path
+    names = []
     for i, item in enumerate(seq):
-        if isinstance(item, dict) and part in (item.get("name"), item.get("kind"), item.get("source")):
+        keys = [item.get(k) for k in ("name", "kind", "source")] if isinstance(item, dict) else []
+        if part in keys:
             return i
-    raise ConfigError(f"--set {where}: no list item named {part!r}")
+        names += [k for k in keys if isinstance(k, str)]
+    # an index or `*` also names an item: say so when no name is close, as the typo may be in either
+    names = list(dict.fromkeys(names))
+    hint = did_you_mean(part, names) if close_names(part, names) else f"items: {', '.join(names)}, 0-{len(seq) - 1}, *"
+    raise ConfigError(f"--set {where}: no list item named {part!r}; {hint}")
 
 
 def _set(node: Any, path: list[str], i: int, value: Any, item: str) -> None:

@@ -12,14 +12,16 @@ Relative paths (inputs, output) are resolved against the current working directo
 from __future__ import annotations
 
 import json
+import typing
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from fonderie.config.overrides import apply_overrides
 from fonderie.config.stages import StageConfig, _Strict
+from fonderie.config.suggest import did_you_mean
 from fonderie.errors import ConfigError
 
 
@@ -36,6 +38,10 @@ class InputConfig(_Strict):
     slice: tuple[float, float] | None = None  # text: [a, b] reads characters int(a*n):int(b*n) of each file
     chunk_chars: int | None = Field(None, ge=1)  # text: documents of about this many characters, cut at line ends
     split: Literal["train", "val"] | None = None  # every document goes to this token split; None: by id hash
+    # what the documents are, for the clean stage: "book" (printed text, OCR included: judged by paragraphs, long s
+    # repaired, OCR quality checked, C4's code rules off), "web" (never treated as a book); None: a document is a
+    # book when page furniture finds pages in it
+    kind: Literal["book", "web"] | None = None
 
     @field_validator("slice")
     @classmethod
@@ -124,11 +130,53 @@ class PipelineConfig(_Strict):
         return yaml.safe_dump(json.loads(self.model_dump_json()), sort_keys=False, allow_unicode=True)
 
 
+def _models_in(tp) -> list[type[BaseModel]]:
+    """The models a field's type can hold: `X`, `list[X]`, `X | None`, a discriminated union of stages, ..."""
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return [tp]
+    if typing.get_origin(tp) is typing.Annotated:
+        return _models_in(typing.get_args(tp)[0])
+    return [m for arg in typing.get_args(tp) for m in _models_in(arg)]
+
+
+def _kind_tags(model: type[BaseModel]) -> tuple:
+    """The `kind` values that select this model in a discriminated union (none for models without `kind`)."""
+    kind = model.model_fields.get("kind")
+    return typing.get_args(kind.annotation) if kind is not None else ()
+
+
+def _valid_keys(loc: tuple) -> list[str] | None:
+    """The keys the mapping at `loc[:-1]` accepts, found by walking the models along the error's path; None if
+    the path leaves the models (a free mapping such as `sbatch_args`)."""
+    models: list[type[BaseModel]] = [PipelineConfig]
+    for part in loc[:-1]:
+        if isinstance(part, int):  # a list index: same item models
+            continue
+        # a union of stages is entered by its `kind` tag (checked first: `tokenizer` is also a field of tokenize)
+        tagged = [m for m in models if part in _kind_tags(m)]
+        if len(models) > 1 and tagged:
+            models = tagged[:1]
+        elif (owner := next((m for m in models if part in m.model_fields), None)) is not None:
+            models = _models_in(owner.model_fields[part].annotation)
+        else:
+            return None
+    if len(models) != 1:
+        return None
+    return list(models[0].model_fields)
+
+
 def _format_errors(source: str, err: ValidationError) -> str:
-    """One line per error, `key.path: what was expected (got value)`; one error is one line with the file."""
+    """One line per error, `key.path: what was expected (got value)`; one error is one line with the file.
+
+    An unknown key (pydantic's "Extra inputs are not permitted") is a typo until proven otherwise: its line says
+    which valid key is close (`executor.taks: no such key; did you mean tasks?`), or lists them all.
+    """
     errors = []
     for e in err.errors():
         loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        if e["type"] == "extra_forbidden" and (valid := _valid_keys(e["loc"])) is not None:
+            errors.append(f"{loc}: no such key; {did_you_mean(str(e['loc'][-1]), valid)}")
+            continue
         got = f" (got {e['input']!r})" if e["type"] != "missing" and not isinstance(e["input"], dict) else ""
         errors.append(f"{loc}: {e['msg']}{got}")
     if len(errors) == 1:

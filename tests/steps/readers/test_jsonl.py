@@ -64,3 +64,10 @@ def test_truncated_gzip_keeps_what_was_read(tmp_path):
     docs = list(JsonlDocumentReader(str(tmp_path / "t.jsonl.gz"), "s")())
     assert docs[-1].metadata[REJECT_KEY] == "truncated_file"
     assert all(REJECT_KEY not in d.metadata for d in docs[:-1]) and len(docs) > 1
+
+
+def test_a_file_path_reads_that_file_only(tmp_path):
+    """datatrove takes a pattern without a wildcard as a suffix: `news.jsonl` also read `fake_news.jsonl`."""
+    (tmp_path / "news.jsonl").write_text('{"text": "vrai"}\n')
+    (tmp_path / "fake_news.jsonl").write_text('{"text": "faux"}\n')
+    assert [d.text for d in JsonlDocumentReader(str(tmp_path / "news.jsonl"), "n")()] == ["vrai"]

@@ -1,6 +1,10 @@
+import io
+
 from conftest import html_page, write_warc
+from warcio.warcwriter import WARCWriter
 
 from fonderie.pipeline.documents import REJECT_KEY
+from fonderie.steps.filters.html_extract import HtmlExtractFilter
 from fonderie.steps.readers import WarcDocumentReader
 
 
@@ -23,3 +27,24 @@ def test_every_record_is_a_document_and_only_html_responses_survive(tmp_path):
     assert by_reason[2] is None and html.metadata["_format"] == "html" and "Bonjour à tous." in html.text
     assert html.metadata["url"] == "https://a.fr/" and html.metadata["date"].startswith("20")
     assert "Déjà là." in latin_doc.text  # decoded with the header's charset
+
+
+def test_wet_conversion_records_are_documents_as_they_are(tmp_path):
+    """A WET file (Common Crawl's extracted text): each `conversion` record's text is the document, no HTML
+    extraction; its warcinfo header is dropped like any non-response record."""
+    text = "Le pont a rouvert lundi.\nLes travaux ont duré un an."
+    path = tmp_path / "c.warc.wet.gz"
+    with open(path, "wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "fonderie-tests"}))
+        for uri, body in (("https://a.fr/pont", text.encode()), ("https://a.fr/vide", b"")):
+            payload = io.BytesIO(body)
+            writer.write_record(
+                writer.create_warc_record(uri, "conversion", payload=payload, warc_content_type="text/plain")
+            )
+    docs = list(WarcDocumentReader(str(path), "cc")())
+    assert [d.metadata.get(REJECT_KEY) for d in docs] == ["warc_not_response", None, "empty_text"]
+    page = docs[1]
+    assert page.text == text and "_format" not in page.metadata  # already text: HtmlExtractFilter lets it through
+    assert page.metadata["url"] == "https://a.fr/pont" and page.metadata["date"].startswith("20")
+    assert HtmlExtractFilter().filter(page) is True and page.text == text

@@ -14,8 +14,8 @@ class ReaderRejectFilter(BaseFilter):
     Input: documents, some marked by a reader.
     Output: the unmarked documents, unchanged.
     Drops: whatever reason the reader gave (`invalid_json`, `empty_text`, `warc_not_response`, `warc_not_html`,
-        `http_status_not_ok`, `undecodable_html`, `undecodable_text`, `truncated_file`, `not_a_json_object`;
-        see each reader's docstring).
+        `http_status_not_ok`, `undecodable_html`, `undecodable_text`, `truncated_file`, `not_a_json_object`,
+        `wrong_format` (a whole file of another format, one record); see each reader's docstring).
     Metadata added: none.
     """
 

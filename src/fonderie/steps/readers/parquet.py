@@ -3,6 +3,7 @@ from __future__ import annotations
 import pyarrow.parquet as pq
 
 from fonderie.steps.readers.input_base import InputDocumentReader, record_fields
+from fonderie.steps.readers.sniff import Look
 
 
 class ParquetDocumentReader(InputDocumentReader):
@@ -13,13 +14,22 @@ class ParquetDocumentReader(InputDocumentReader):
     Output: one document per row, id `<source>/<file>#<row number, 0-based>`.
     Drops (marked here, dropped by ReaderRejectFilter):
         `empty_text`: the text is null or blank
+        `wrong_format`: the whole file, as one record, when it does not start with `PAR1` (JSON Lines, a WARC,
+            text, an empty file); pyarrow would stop the task on it. The warning names the file and what it looks like.
     Metadata added: source, file, license, language and split from the input config; a row's own columns named
         like those columns (id, text, source, file, split, extra) or starting with `_` are kept as `record_<name>`.
     """
 
     name = "📒 Parquet"
+    input_format = "parquet"
+
+    def accepts(self, look: Look, filepath: str) -> bool:
+        return look.kind == "parquet"
 
     def read_file(self, filepath: str):
+        if (rejected := self.wrong_format(filepath)) is not None:
+            yield rejected
+            return
         with self.data_folder.open(filepath, "rb") as f, pq.ParquetFile(f) as pqf:
             if self.text_key not in pqf.schema_arrow.names:
                 raise ValueError(

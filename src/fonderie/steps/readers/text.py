@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import codecs
 import re
 from pathlib import PurePosixPath
 
 from fonderie.steps.readers.input_base import InputDocumentReader
+from fonderie.steps.readers.sniff import Look
 
 _NON_SPACE = re.compile(r"\S")  # matches exactly what str.isspace() does not
+# what is plainly not text; anything else is, JSON included (see `accepts`)
+NOT_TEXT = ("warc", "parquet", "pdf", "zip", "unknown")
+WIDE_ENCODINGS = ("utf-16", "utf-32")  # text in them is full of NUL bytes
 
 
 class TextFolderReader(InputDocumentReader):
@@ -21,6 +26,10 @@ class TextFolderReader(InputDocumentReader):
         `undecodable_text`: bytes that are not valid in `encoding`; the warning names the file and the byte offset
             (set `encoding: latin-1` or `cp1252` on the input if that is what the files are)
         `empty_text`: the file is empty or only whitespace
+        `wrong_format`: the whole file when its first bytes are plainly not text: a WARC, Parquet, PDF or zip,
+            compressed data (gzip, zstd, bzip2, xz), NUL bytes (unless `encoding` is UTF-16/32), or JSON Lines (a
+            first line that is a whole JSON object). Text is the catch-all format, so only these positive signs
+            count: a text that merely starts with `{` or `[` is read. The warning names the file and its look.
     Metadata added: source, file, title, license and language from the input config.
 
     Args:
@@ -30,6 +39,7 @@ class TextFolderReader(InputDocumentReader):
     """
 
     name = "📄 Text files"
+    input_format = "text"
 
     def __init__(
         self,
@@ -48,6 +58,19 @@ class TextFolderReader(InputDocumentReader):
         self.slice = tuple(slice) if slice is not None else None
         self.chunk_chars = chunk_chars
 
+    def accepts(self, look: Look, filepath: str) -> bool:
+        if look.compression or look.kind in NOT_TEXT:
+            return False
+        if look.kind == "binary":
+            return self._wide_encoding()
+        return not (look.kind == "jsonl" and look.first_line_is_object())
+
+    def _wide_encoding(self) -> bool:
+        try:
+            return codecs.lookup(self.encoding).name.startswith(WIDE_ENCODINGS)
+        except LookupError:
+            return False
+
     def _chunks(self, text: str):
         """The text cut at line ends into pieces of at least `chunk_chars` characters (the last may be shorter)."""
         if self.chunk_chars is None or not text:
@@ -63,6 +86,9 @@ class TextFolderReader(InputDocumentReader):
             start = end
 
     def read_file(self, filepath: str):
+        if (rejected := self.wrong_format(filepath)) is not None:
+            yield rejected
+            return
         with self.track_time():
             with self.data_folder.open(filepath, "rb") as f:
                 raw = f.read()

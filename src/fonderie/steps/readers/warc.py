@@ -5,8 +5,10 @@ import re
 from warcio.archiveiterator import ArchiveIterator
 
 from fonderie.steps.readers.input_base import InputDocumentReader
+from fonderie.steps.readers.sniff import Look
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+WARC_COMPRESSIONS = (None, "gzip")  # what warcio reads, whatever the file's name
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 
 
@@ -24,12 +26,23 @@ class WarcDocumentReader(InputDocumentReader):
         `warc_not_html`: a response whose payload is not HTML (images, PDF, JSON, ...)
         `undecodable_html`: an HTML body that no charset decodes
         `empty_text`: a response with an empty body
+        `wrong_format`: the whole file, as one record, when its first bytes (gunzipped) are not a WARC or ARC
+            record header (text, JSON Lines, Parquet, a zstd-compressed file); warcio would stop the task on it.
+            The warning names the file and what it looks like.
     Metadata added: source, file, url, date, license and language from the input config.
     """
 
     name = "🕷 WARC"
+    input_format = "warc"
+
+    def accepts(self, look: Look, filepath: str) -> bool:
+        # an unreadable gzip stream is left to warcio, whose error names it
+        return look.kind in ("warc", "empty", "unknown") and look.compression in WARC_COMPRESSIONS
 
     def read_file(self, filepath: str):
+        if (rejected := self.wrong_format(filepath)) is not None:
+            yield rejected
+            return
         with self.data_folder.open(filepath, "rb") as f:
             for index, record in enumerate(ArchiveIterator(f, arc2warc=True)):
                 with self.track_time():
