@@ -1,4 +1,7 @@
 import json
+import os
+import subprocess
+import sys
 
 import dill
 import pytest
@@ -33,11 +36,17 @@ def test_slurm_dry_run_writes_sbatch_scripts_and_submits_nothing(pipeline_file, 
 def test_fr_web_example_dry_runs(tmp_path, monkeypatch):
     from pathlib import Path
 
+    from conftest import write_warc
+
     from fonderie.config.pipeline import load_pipeline
     from fonderie.pipeline.runner import run_pipeline
 
     root = Path(__file__).resolve().parents[2]
-    cfg = load_pipeline(root / "pipelines" / "fr_web.yaml", [f"output={tmp_path / 'fr'}"])
+    crawl = tmp_path / "cc" / "segments" / "1" / "warc"  # the cluster's crawl, as far as the dry run looks
+    crawl.mkdir(parents=True)
+    write_warc(crawl / "a.warc.gz", [])
+    sets = [f"output={tmp_path / 'fr'}", f"inputs.*.path={tmp_path}/cc/segments/*/warc/*.warc.gz"]
+    cfg = load_pipeline(root / "pipelines" / "fr_web.yaml", sets)
     run_pipeline(cfg, dry_run=True, out=open(tmp_path / "log.txt", "w"))
     script = (tmp_path / "fr" / "01_ingest" / "launch_script.slurm").read_text()
     # 16,000 tasks in arrays of the cluster's max_array_size (1,001), 400 running at once
@@ -56,3 +65,22 @@ def test_ray_executor_on_a_local_ray_instance(pipeline_file, tmp_path, corpus):
     assert rows(tmp_path / "ray_out" / "01_ingest").equals(rows(tmp_path / "local_out" / "01_ingest"))
     assert f["read"] == corpus["expected"]["read"] and f["kept"] == corpus["expected"]["kept"]
     assert pipeline_status(tmp_path / "ray_out")["stages"][0]["tasks_completed"] == 3
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc and adopts orphans with prctl")
+def test_owned_processes_end_orphans_and_spare_what_was_there(tmp_path):
+    from fonderie.pipeline.executors import descendants, owned_processes
+
+    before = subprocess.Popen(["sleep", "60"])  # started outside the block: not the block's to end
+    pid_file = tmp_path / "orphan.pid"
+    try:
+        with owned_processes():
+            # a child that starts a grandchild and exits at once, as a killed worker leaves its extractor sandbox
+            subprocess.run(["sh", "-c", f"sleep 60 & echo $! > {pid_file}"], check=True)
+            orphan = int(pid_file.read_text())
+            assert orphan in descendants(os.getpid())  # adopted by us, not by PID 1
+        assert orphan not in descendants(os.getpid()) and not os.path.exists(f"/proc/{orphan}")
+        assert before.poll() is None
+    finally:
+        before.kill()
+        before.wait()

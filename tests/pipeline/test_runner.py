@@ -1,5 +1,7 @@
+import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -8,7 +10,9 @@ import time
 import pytest
 from helpers import excluded, rows, run
 
-from fonderie.errors import ConfigError, RunStateError
+from fonderie.config.pipeline import load_pipeline
+from fonderie.errors import ConfigError, RunStateError, StageFailed
+from fonderie.pipeline.runner import run_pipeline, setting_changes
 from fonderie.pipeline.stats import pipeline_status
 
 
@@ -56,11 +60,60 @@ def test_same_rows_with_one_task_or_four(pipeline_file, tmp_path):
 def test_other_settings_are_refused_instead_of_mixed(pipeline_file):
     path = pipeline_file()
     run(path)
-    with pytest.raises(RunStateError, match=r"other settings \(tasks changed\)"):
+    with pytest.raises(RunStateError, match=r"other settings \(tasks \(per phase\): \[1\] → \[3\]\), and 1 task"):
         run(path, "executor.tasks=3")
-    with pytest.raises(RunStateError, match=r"stage changed"):
+    with pytest.raises(RunStateError, match=r"\(stages\.ingest\.extractor: trafilatura → resiliparse\)"):
         run(path, "stages.ingest.extractor=resiliparse")
     run(path, "executor.workers=4")  # how many run at once does not change the output
+
+
+def test_refusal_names_each_changed_setting(pipeline_file, corpus):
+    path = pipeline_file()
+    run(path)
+    books = corpus["root"] / "books"
+    with pytest.raises(RunStateError) as refused:
+        run(path, "stages.ingest.extraction_timeout=30", f"inputs.books.path={books}/tome1.txt")
+    assert (
+        f"(stages.ingest.extraction_timeout: 60.0 → 30.0; inputs.books.path: {books}/*.txt → {books}/tome1.txt)"
+        in str(refused.value)
+    )
+
+
+def test_setting_changes_are_leaves_with_their_path():
+    old = {"stage": {"kind": "tokenizer", "vocab_size": 8192, "sample": {"docs": 10}}, "inputs": [{"source": "a"}]}
+    new = {"stage": {"kind": "tokenizer", "vocab_size": 4096, "sample": {"docs": 20}, "seed": 1}, "inputs": []}
+    assert setting_changes(old, new) == [
+        "stage.vocab_size: 8192 → 4096",
+        "stage.sample.docs: 10 → 20",
+        "stage.seed: (unset) → 1",
+        'inputs.a: {"source": "a"} → (unset)',
+    ]
+
+
+def test_stage_without_a_completed_task_starts_over_with_new_settings(pipeline_file, corpus, tmp_path):
+    """A failed first attempt leaves `.tmp` shards, logs, progress; a rerun with other settings replaces them."""
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    shutil.copy(corpus["root"] / "web" / "crawl.warc.gz", broken / "crawl.warc.gz")
+    with open(broken / "crawl.warc.gz", "ab") as fh:  # good records, then bytes that are no gzip member
+        fh.write(b"\x1f\x8b\x08\x04" + bytes(4096))
+    path = pipeline_file(tasks=2)
+    with pytest.raises(StageFailed):
+        run(path, f"inputs.web.path={broken}/*.warc.gz", "executor.tasks=1")
+    stage = tmp_path / "out" / "01_ingest"
+    assert list(stage.glob("*.tmp")) and not list(stage.glob("completions/*"))
+    (stage / "part-00007.parquet").write_bytes(b"a shard a killed task renamed but never marked complete")
+    out = io.StringIO()
+    (f,) = run_pipeline(load_pipeline(path), out=out)
+    assert f"01_ingest: no task had completed; starting over with new settings (tasks (per phase): [1] → [2]; " \
+        f"inputs.web.path: {broken}/*.warc.gz → {corpus['root']}/web/*.warc.gz)" in out.getvalue()  # fmt: skip
+    assert (f["read"], f["kept"]) == (corpus["expected"]["read"], corpus["expected"]["kept"])
+    run(pipeline_file(tmp_path / "straight", tasks=2))
+    assert rows(stage).equals(rows(tmp_path / "straight" / "01_ingest"))
+    assert sorted(p.name for p in stage.glob("part-*")) == ["part-00000.parquet", "part-00001.parquet"]
+    assert not list(stage.rglob("*.tmp"))
+    meta = json.loads((stage / "stage.json").read_text())
+    assert meta["settings"]["tasks"] == [2] and len(meta["runs"]) == 1
 
 
 def test_unknown_stage_is_named(pipeline_file):

@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -22,7 +23,13 @@ from pathlib import Path
 from fonderie.config.pipeline import PipelineConfig
 from fonderie.errors import ConfigError, RunStateError, StageFailed
 from fonderie.pipeline.display import StageProgress
-from fonderie.pipeline.executors import local_executor, ray_executor, slurm_executors, write_slurm_scripts
+from fonderie.pipeline.executors import (
+    local_executor,
+    owned_processes,
+    ray_executor,
+    slurm_executors,
+    write_slurm_scripts,
+)
 from fonderie.pipeline.stages import StagePlan, build_plans
 from fonderie.pipeline.stages.base import Phase
 from fonderie.pipeline.stats import funnel, write_merged_stats
@@ -44,19 +51,79 @@ def stderr_to(path: Path):
             os.close(saved)
 
 
-def _check_settings(plan: StagePlan) -> dict:
-    """The stage.json of this folder, refusing to resume shards written with other settings."""
+UNSET = "(unset)"  # how a setting that one side lacks is shown
+
+
+def _show(value) -> str:
+    return value if isinstance(value, str) and value else json.dumps(value, ensure_ascii=False)
+
+
+def _by_source(items: list):
+    """A list of inputs keyed by source name (as `--set inputs.<source>.path` names them), or the list unchanged."""
+    if all(isinstance(i, dict) and "source" in i for i in items):
+        sources = [i["source"] for i in items]
+        if len(set(sources)) == len(sources):
+            return dict(zip(sources, items, strict=True))
+    return items
+
+
+def setting_changes(old, new, path: str = "") -> list[str]:
+    """Each leaf setting that differs, as `path: old → new` (dicts are followed key by key; inputs by source)."""
+    old, new = (_by_source(v) if isinstance(v, list) else v for v in (old, new))
+    if isinstance(old, dict) and isinstance(new, dict):
+        keys = list(old) + [k for k in new if k not in old]
+        return [
+            change
+            for k in keys
+            for change in setting_changes(old.get(k, UNSET), new.get(k, UNSET), f"{path}.{k}" if path else str(k))
+        ]
+    if old == new:
+        return []
+    return [f"{path}: {_show(old)} → {_show(new)}"]
+
+
+def _changes(plan: StagePlan, old: dict) -> list[str]:
+    """What differs from the recorded settings, named as in the pipeline file (`stages.<name>.<key>`)."""
+    names = {"stage": f"stages.{plan.name}", "tasks": "tasks (per phase)"}
+    return setting_changes(*({names.get(k, k): v for k, v in s.items()} for s in (old, plan.settings)))
+
+
+def _start_over(plan: StagePlan) -> None:
+    """Remove what a stage's failed attempt left (`.tmp` shards, excluded/, progress/, logs/, ...), so none of it
+    mixes with a run under new settings. Only called when no task of any phase completed."""
+    for entry in Path(plan.folder).iterdir():
+        if entry.name == "stage.json":
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
+def _check_settings(plan: StagePlan, out) -> dict:
+    """The stage.json of this folder, refusing to resume shards written with other settings.
+
+    A folder in which no task completed holds no work to keep: new settings replace the old ones there, and the
+    failed attempt's files are removed."""
+    fresh = {"settings": plan.settings, "tasks": plan.tasks, "runs": []}
     path = Path(plan.folder, "stage.json")
     if not path.exists():
-        return {"settings": plan.settings, "tasks": plan.tasks, "runs": []}
+        return fresh
     meta = json.loads(path.read_text())
-    if meta.get("settings") != plan.settings:
-        changed = sorted(k for k in plan.settings if meta.get("settings", {}).get(k) != plan.settings[k])
-        raise RunStateError(
-            f"{plan.folder} was written with other settings ({', '.join(changed)} changed); its shards cannot be "
-            f"resumed or mixed with new ones. Delete that folder (and the stages after it) or set another `output`."
-        )
-    return meta
+    if meta.get("settings") == plan.settings:
+        return meta
+    changes = "; ".join(_changes(plan, meta.get("settings") or {}))
+    # completions of every phase, including tasks beyond the new task count
+    done = len(list(Path(plan.folder).rglob("completions/*")))
+    if done == 0:
+        _start_over(plan)
+        print(f"{plan.dirname}: no task had completed; starting over with new settings ({changes})", file=out)
+        return fresh
+    raise RunStateError(
+        f"{plan.folder} was written with other settings ({changes}), and {done} task(s) completed; "
+        f"their shards cannot be resumed or mixed with new ones. Delete that folder (and the stages after it), set "
+        f"another `output`, or rerun with the settings it was written with."
+    )
 
 
 def _save_meta(plan: StagePlan, meta: dict) -> None:
@@ -101,15 +168,18 @@ def _run_phase(phase: Phase, label: str, cfg: PipelineConfig, out) -> float:
     already = phase.completed_tasks()
     executor = (ray_executor if cfg.executor.kind == "ray" else local_executor)(phase, cfg.executor)
     progress = StageProgress(phase.folder, label, phase.tasks, already, stream=out)
+    # the local executor's processes are ours: they end with the phase, however it ends (Ray's belong to Ray)
+    owned = owned_processes() if cfg.executor.kind == "local" else contextlib.nullcontext()
     start = time.time()
     progress.start()
     try:
-        with stderr_to(Path(phase.folder, "logs", "console.log")):
+        # processes end before fd 2 is restored: what they print as they die goes to the log, not the terminal
+        with stderr_to(Path(phase.folder, "logs", "console.log")), owned:
             executor.run()
     except Exception as e:
-        progress.stop()
         raise StageFailed(_failure_hint(phase, label)) from e
-    progress.stop()
+    finally:
+        progress.stop()  # also on Ctrl-C and SIGTERM: the progress line ends before the command's last words
     if not phase.is_complete():
         raise StageFailed(_failure_hint(phase, label))
     write_merged_stats(phase.folder)
@@ -119,7 +189,7 @@ def _run_phase(phase: Phase, label: str, cfg: PipelineConfig, out) -> float:
 def run_stage(plan: StagePlan, cfg: PipelineConfig, out=None) -> dict:
     """Run the unfinished phases of one stage on the local or Ray executor; returns its funnel."""
     out = out or sys.stdout  # looked up now, not at import: a caller may have replaced sys.stdout since
-    meta = _check_settings(plan)
+    meta = _check_settings(plan, out)
     if plan.is_complete():
         print(f"{plan.dirname}: already complete ({plan.tasks}/{plan.tasks} tasks), nothing to do", file=out)
         return funnel(plan.folder)
@@ -155,7 +225,7 @@ def run_pipeline(cfg: PipelineConfig, stage: str | None = None, dry_run: bool = 
     (output / "pipeline.yaml").write_text(cfg.dump())
     if cfg.executor.kind == "slurm":
         for plan in selected:
-            _save_meta(plan, _check_settings(plan))
+            _save_meta(plan, _check_settings(plan, out))
         slurm_executors(selected, cfg.executor)[-1].run()
         print(f"submitted {len(selected)} stage(s) to Slurm; follow with `fonderie status {output}`", file=out)
         return []
@@ -174,7 +244,7 @@ def _dry_run(cfg: PipelineConfig, plans: list[StagePlan], output: Path, out) -> 
         output.mkdir(parents=True, exist_ok=True)
         (output / "pipeline.yaml").write_text(cfg.dump())
         for plan in plans:
-            _save_meta(plan, _check_settings(plan))
+            _save_meta(plan, _check_settings(plan, out))
         submit = write_slurm_scripts(slurm_executors(plans, cfg.executor), str(output))
         print(f"wrote each stage's launch_script.slurm and {submit} (nothing submitted)", file=out)
     return []
