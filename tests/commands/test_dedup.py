@@ -118,3 +118,21 @@ def test_does_not_import_the_pipeline_stack_or_torch(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_an_existing_file_is_replaced_only_if_an_earlier_output_or_forced(tmp_path, capsys):
+    src = write_jsonl(tmp_path / "in.jsonl", annotated_corpus())
+    notes = tmp_path / "notes.jsonl"
+    notes.write_text("mine\n")
+    assert run(src, "-o", str(notes)) == 2  # was replaced without a word
+    assert "--output " + str(notes) + " exists and is not an output of fonderie dedup" in capsys.readouterr().err
+    assert notes.read_text() == "mine\n"
+    (tmp_path / "c.parquet").write_text("mine")
+    assert run(src, "-o", str(tmp_path / "out.jsonl"), "--clusters", str(tmp_path / "c.parquet")) == 2
+    assert not (tmp_path / "out.jsonl").exists() and (tmp_path / "c.parquet").read_text() == "mine"
+    assert run(src, "-o", src, "--force") == 2  # the input, even with --force
+    assert "the input and the outputs must be three different files" in capsys.readouterr().err
+    assert run(src, "-o", str(tmp_path / "out.jsonl"), "--clusters", str(tmp_path / "c.parquet"), "--force") == 0
+    # a second run over its own outputs needs no --force; --force replaces the user's file
+    assert run(src, "-o", str(tmp_path / "out.jsonl"), "--clusters", str(tmp_path / "c.parquet")) == 0
+    assert run(src, "-o", str(notes), "--force") == 0 and "cluster_id" in notes.read_text()

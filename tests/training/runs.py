@@ -6,5 +6,6 @@ from fonderie.training.pretrain import pretrain
 from fonderie.training.settings import RunSettings
 
 
-def train(tokens, out, sets: list[str], resume: bool = False) -> dict:
-    return pretrain(tokens, out, RunSettings.from_overrides(list(sets)), resume=resume)
+def train(tokens, out, sets: list[str], resume: bool = False, **flags) -> dict:
+    """`flags`: pretrain's force and allow_schedule_change."""
+    return pretrain(tokens, out, RunSettings.from_overrides(list(sets)), resume=resume, **flags)

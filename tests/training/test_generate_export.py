@@ -74,10 +74,12 @@ def test_export_loads_in_transformers_with_our_logits(run, tmp_path):
     assert hf.lm_head.weight.data_ptr() == hf.model.embed_tokens.weight.data_ptr()
 
 
-def test_export_replaces_atomically(run, tmp_path):
+def test_export_again_replaces_its_own_files_only(run, tmp_path):
     out = tmp_path / "hf"
     export(run, out)
-    (out / "stale.txt").write_text("old")
-    export(run, out)
-    assert not (out / "stale.txt").exists() and not (tmp_path / "hf.tmp").exists()
-    assert {"config.json", "model.safetensors", "tokenizer.json"} <= {p.name for p in out.iterdir()}
+    (out / "notes.txt").write_text("mine")
+    export(run, out)  # an earlier export: replaced without --force, the user's file kept, no temporary left
+    assert {p.name for p in out.iterdir()} == {"config.json", "model.safetensors", "tokenizer.json",
+                                               "tokenizer_config.json", "special_tokens_map.json",
+                                               "fonderie_export.json", "notes.txt"}  # fmt: skip
+    assert {p.name for p in tmp_path.iterdir()} == {"hf"}

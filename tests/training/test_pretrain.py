@@ -21,7 +21,7 @@ from fonderie.cli import main  # noqa: E402
 from fonderie.errors import ConfigError, RunStateError  # noqa: E402
 from fonderie.training.data import token_bytes  # noqa: E402
 from fonderie.training.pretrain import lr_at  # noqa: E402
-from fonderie.training.settings import TrainConfig  # noqa: E402
+from fonderie.training.settings import RunSettings, TrainConfig  # noqa: E402
 
 # a few steps of the tiny model on 32-token sequences: enough to see the loss move, seconds on CPU
 SETS = ["preset=tiny", "block_size=32", "batch_size=4", "max_steps=8", "warmup_steps=2", "eval_every=4",
@@ -93,12 +93,66 @@ def test_resume_continues_the_same_loss_curve(tokens, tmp_path):
         train(tokens, halves, SETS)  # the same command again, without --resume: refused, nothing overwritten
     with pytest.raises(RunStateError, match="no checkpoint to resume"):
         train(tokens, tmp_path / "never_ran", SETS, resume=True)
+    at_checkpoint = json.loads((halves / "checkpoint" / "state.json").read_text()).get("elapsed_s", 0)
     train(tokens, halves, ["run_steps=0"], resume=True)
     a, b = metrics(straight), metrics(halves)
     assert [r["step"] for r in a] == [r["step"] for r in b]
     for x, y in zip(a, b, strict=True):
         assert x["train_loss"] == pytest.approx(y["train_loss"], abs=1e-5)
         assert x.get("val_loss", 0) == pytest.approx(y.get("val_loss", 0), abs=1e-5)
+    # the wall time goes on from the checkpoint's (it restarted from 0 on resume)
+    elapsed = [r["elapsed_s"] for r in b]
+    assert elapsed == sorted(elapsed) and elapsed[4] > at_checkpoint >= elapsed[3] > 0
+
+
+def test_resume_with_another_schedule_is_refused_unless_allowed(tokens, tmp_path):
+    train(tokens, tmp_path, [*SETS, "run_steps=2"])
+    with pytest.raises(RunStateError, match=r"another schedule than the run's \(max_steps: 8 → 16, learning_rate: "
+                                            r"0.003 → 0.001\)"):  # fmt: skip
+        train(tokens, tmp_path, ["max_steps=16", "learning_rate=1e-3", "run_steps=1"], resume=True)
+    assert json.loads((tmp_path / "checkpoint" / "state.json").read_text())["step"] == 2  # nothing ran
+    train(tokens, tmp_path, ["max_steps=16", "run_steps=1"], resume=True, allow_schedule_change=True)
+    assert metrics(tmp_path)[-1]["step"] == 3
+    assert json.loads((tmp_path / "config.json").read_text())["train"]["max_steps"] == 16
+    assert main(["train", "--data", str(tokens), "--out", str(tmp_path), "--resume", "--set=warmup_steps=1"]) == 2
+
+
+def test_warmup_must_end_before_the_last_step():
+    with pytest.raises(ConfigError, match="warmup_steps=8 must be less than max_steps=8"):
+        RunSettings.from_overrides(["max_steps=8", "warmup_steps=8"])
+    with pytest.raises(ConfigError, match="warmup_steps=100 must be less than max_steps=50"):
+        TrainConfig(max_steps=50)
+    # the default warmup (100) was not chosen: a short run gets a tenth of its steps, and a note says so
+    short = RunSettings.from_overrides(["max_steps=50"])
+    assert short.train_config().warmup_steps == 5 and "warming up over 5 step(s)" in short.warmup_clamped()
+    assert RunSettings.from_overrides(["max_steps=500"]).warmup_clamped() is None
+
+
+def test_without_a_terminal_each_logged_step_is_one_whole_line(tokens, tmp_path, capsys):
+    train(tokens, tmp_path, [*SETS, "log_every=2", "eval_every=8"])
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("step ")]
+    assert [ln.split()[1] for ln in lines] == ["2/8", "4/8", "6/8", "8/8"]
+    assert all("train_loss" in ln and "elapsed_s" in ln for ln in lines) and "val_bpb" in lines[-1]
+
+
+def test_a_folder_of_the_users_is_refused_unless_forced(tokens, tmp_path, capsys):
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("mine")
+    argv = ["train", "--data", str(tokens), "--out", str(precious), *[f"--set={s}" for s in SETS], "--set=max_steps=3"]
+    assert main(argv) == 2
+    assert "precious is not empty (notes.txt) and holds no run" in capsys.readouterr().err
+    assert [p.name for p in precious.iterdir()] == ["notes.txt"]
+    assert main([*argv, "--force"]) == 0  # the run's files beside the user's
+    assert (precious / "notes.txt").read_text() == "mine" and (precious / "checkpoint").is_dir()
+    # --force over a checkpointed run starts it over (its own files only), where --resume would continue it
+    assert main([*argv, "--force", "--set=max_steps=4"]) == 0
+    assert [r["step"] for r in metrics(precious)] == [1, 2, 3, 4] and (precious / "notes.txt").exists()
+    # a folder of the user's under a name the run writes into is refused even with --force
+    (tmp_path / "other" / "checkpoint").mkdir(parents=True)
+    with pytest.raises(RunStateError, match="checkpoint is not a run's"):
+        train(tokens, tmp_path / "other", SETS, force=True)
+    assert [p.name for p in (tmp_path / "other").iterdir()] == ["checkpoint"]
 
 
 def test_wrong_vocab_is_refused(tokens, tmp_path):

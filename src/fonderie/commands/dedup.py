@@ -26,7 +26,9 @@ def register(sub) -> None:
         description=__doc__.split("\n\n")[1],
     )
     p.add_argument("input", help="JSONL file: one JSON object per line, with `id` (string or integer) and `text`")
-    p.add_argument("-o", "--output", required=True, help="JSONL file to write (every input record, in order)")
+    p.add_argument("-o", "--output", required=True,
+                   help="JSONL file to write (every input record, in order); an existing file is replaced only if "
+                   "it is an earlier output of fonderie dedup, or with --force")  # fmt: skip
     p.add_argument(
         "--threshold",
         type=float,
@@ -57,6 +59,9 @@ def register(sub) -> None:
         help="processes that parse, sign and shingle the documents (default: the cores this process may use; 1: all "
         "in one process); the output is the same whatever N",
     )
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing --output or --clusters file that is not an earlier output (never the "
+                   "input)")  # fmt: skip
     p.set_defaults(func=main)
 
 
@@ -75,7 +80,7 @@ def main(args) -> int:
     from fonderie.dedup.jsonl import dedup_jsonl
 
     config = config_from_args(args)
-    counts = dedup_jsonl(args.input, args.output, config, args.clusters, args.verify, args.workers)
+    counts = dedup_jsonl(args.input, args.output, config, args.clusters, args.verify, args.workers, args.force)
     print(
         f"{args.output}: {counts['documents']:,} documents, {counts['kept']:,} kept; "
         f"{counts['exact_duplicate']:,} exact and {counts['near_duplicate']:,} near duplicates "

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 
 def register(sub) -> None:
@@ -37,14 +38,26 @@ def main(args) -> int:
     for s in status["stages"]:
         if s["dropped"]:
             reasons = ", ".join(f"{n:,} {r}" for r, n in s["dropped"].items())
-            console.print(f"{s['folder']} dropped: {reasons}")
+            # one line per stage however many reasons: rich would break it at the console width (80 in a pipe),
+            # between a count and its reason; the terminal wraps it instead, and `grep` gets the whole line
+            console.print(f"{s['folder']} dropped: {reasons}", soft_wrap=True)
         languages = sorted(k.removeprefix("fertility_") for k in s.get("measures", {}) if k.startswith("fertility_"))
         if languages:
+            from fonderie.steps.tokens.tokenizer_trainer import REPORT_FILE
+            from fonderie.tokens.files import TOKENIZER_DIR
+            from fonderie.tokens.train import MIN_HELDOUT_DOCUMENTS
+
             m = s["measures"]
-            figures = ", ".join(
-                f"{lang} {m[f'fertility_{lang}']:.2f} ({m.get(f'bytes_per_token_{lang}', 0):.2f} bytes/token)"
-                for lang in languages
-            )
+            report = Path(args.output_dir, s["folder"], TOKENIZER_DIR, REPORT_FILE)  # documents per language
+            heldout = json.loads(report.read_text()).get("heldout", {}) if report.is_file() else {}
+            parts = []
+            for lang in languages:
+                figure = f"{lang} {m[f'fertility_{lang}']:.2f} ({m.get(f'bytes_per_token_{lang}', 0):.2f} bytes/token"
+                held = heldout.get(lang, {}).get("documents")
+                if held is not None and held < MIN_HELDOUT_DOCUMENTS:  # one author's style more than the language's
+                    figure += f"; {held} documents: too few to trust"
+                parts.append(figure + ")")
+            figures = ", ".join(parts)
             console.print(f"{s['folder']} tokens per word on held-back text: {figures}")
         if "val_bpb" in s.get("measures", {}):
             m = s["measures"]

@@ -17,6 +17,10 @@ The per-document work of the first pass (parsing, signatures, exact hashes) and 
 candidate pairs run in `workers` forked processes (default: the usable cores), in blocks of lines reassembled in
 input order (fonderie.dedup.workers): the output does not depend on their number. Progress bars are shown only
 when stderr is a terminal (tqdm is not even imported otherwise: ~70 ms).
+
+Nothing of the user's is overwritten: the output (and the clusters table) may replace an earlier output of this
+command (recognised by its first line's `cluster_id` and `duplicate_of`, by the table's columns), any other
+existing file only with `force`, and never the input.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import numpy as np
 from fonderie.dedup.minhash import MinhashConfig
 from fonderie.dedup.records import ADDED_KEYS, dump_id, dumps, load_line, parse_record
 from fonderie.dedup.workers import SHINGLE_TASK_DOCS, byte_ranges, ordered_map, shingle_block, sign_block
-from fonderie.errors import ConfigError, InputError
+from fonderie.errors import ConfigError, InputError, RunStateError
 
 READ_CHUNK = 1 << 24  # bytes read at a time to count the lines
 PROGRESS_LINES = 1000  # lines between two updates of a progress bar (an update per line cost ~3% of a run)
@@ -130,6 +134,46 @@ def _shingle_sets(pool, workers: int, path: str, offsets: np.ndarray, ngram: int
     return np.concatenate(values), bounds
 
 
+def _is_annotated_jsonl(path: str) -> bool:
+    """Whether `path` is an output of this command: its first line a record with cluster_id and duplicate_of."""
+    try:
+        with open(path, "rb") as f:
+            record = load_line(f.readline())
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and set(ADDED_KEYS) <= record.keys()
+
+
+def _is_clusters_table(path: str) -> bool:
+    """Whether `path` is a clusters table this command wrote (by its columns)."""
+    import pyarrow.parquet as pq
+
+    from fonderie.dedup.clusters import clusters_schema
+
+    try:
+        return set(clusters_schema().names) <= set(pq.read_schema(path).names)
+    except (OSError, ValueError):  # not Parquet (pyarrow's ArrowInvalid is a ValueError)
+        return False
+
+
+def check_outputs(input_path: str, output_path: str, clusters_path: str | None, force: bool) -> None:
+    """RunStateError unless every file to write is new or an earlier output of this command (or `force`); the input
+    is never an output, even with `force`."""
+    outputs = [("--output", output_path, _is_annotated_jsonl)]
+    if clusters_path:
+        outputs.append(("--clusters", clusters_path, _is_clusters_table))
+    real = [os.path.realpath(input_path), *(os.path.realpath(path) for _, path, _ in outputs)]
+    if len(set(real)) < len(real):
+        raise RunStateError(f"{output_path}: the input and the outputs must be three different files (input "
+                            f"{input_path}, --output {output_path}, --clusters {clusters_path})")  # fmt: skip
+    for flag, path, ours in outputs:
+        if os.path.isdir(path):
+            raise RunStateError(f"{flag} {path} is a folder; name a file")
+        if os.path.exists(path) and not force and not ours(path):
+            raise RunStateError(f"{flag} {path} exists and is not an output of fonderie dedup: another name, or "
+                                "--force to replace it")  # fmt: skip
+
+
 def dedup_jsonl(
     input_path: str,
     output_path: str,
@@ -137,16 +181,19 @@ def dedup_jsonl(
     clusters_path: str | None = None,
     verify: str = "exact",
     workers: int | None = None,
+    force: bool = False,
 ) -> dict:
     """Annotates `input_path` into `output_path` (and writes the clusters table to `clusters_path`); returns the
     counts (`Clusters.counts`). `workers`: processes for the per-document work (default: the usable cores; 1: all
-    in this process). Raises InputError naming the file and line of a bad record, or a repeated id."""
+    in this process). Raises InputError naming the file and line of a bad record, or a repeated id; RunStateError
+    for an output that would replace a file that is not an earlier output (unless `force`) or the input."""
     from fonderie.dedup import cluster_signatures
     from fonderie.dedup.workers import BLOCK_BYTES, usable_cores, worker_pool
 
     workers = usable_cores() if workers is None else workers
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ConfigError(f"workers={workers!r} must be an integer >= 1")
+    check_outputs(input_path, output_path, clusters_path, force)
     size = os.path.getsize(input_path)
     if size <= BLOCK_BYTES:
         workers = 1  # one block of lines: nothing to share, and starting workers would cost more than it saves

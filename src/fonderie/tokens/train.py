@@ -31,6 +31,9 @@ from fonderie.tokens import BOS, EOS, PAD, PRETOKENIZE_PATTERN, ROLE_TOKENS, SPE
 from fonderie.tokens.files import TMP_SUFFIX, split_of, unit_hash
 
 UNDETERMINED = "und"  # the stratum of documents without a language
+# below this many held-back documents a language's fertility is one author's style more than the language's (a
+# book, a forum): reported, but flagged `too_few_documents`, and `fonderie status` says so
+MIN_HELDOUT_DOCUMENTS = 20
 # <|bos|><|system|>...<|end|><|user|>...<|end|><|assistant|>...<|end|>: the turns of the feedback stage
 CHAT_TEMPLATE = (
     "{{ bos_token }}{% for message in messages %}"
@@ -216,7 +219,7 @@ def sample_texts(
 
 def heldout_report(encoder, heldout: dict[str, list[str]]) -> dict[str, dict]:
     """Per language: documents, words (whitespace-separated), UTF-8 bytes, tokens (no EOS), fertility (tokens per
-    word) and bytes per token."""
+    word), bytes per token, and whether the documents were too few to trust those (MIN_HELDOUT_DOCUMENTS)."""
     report = {}
     for language in sorted(heldout):
         texts = heldout[language]
@@ -230,5 +233,6 @@ def heldout_report(encoder, heldout: dict[str, list[str]]) -> dict[str, dict]:
             "tokens": tokens,
             "fertility": round(tokens / words, 4) if words else None,
             "bytes_per_token": round(size / tokens, 4) if tokens else None,
+            "too_few_documents": len(texts) < MIN_HELDOUT_DOCUMENTS,
         }
     return report

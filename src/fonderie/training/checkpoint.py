@@ -2,7 +2,7 @@
 
 RUN/checkpoint/model.safetensors   the weights; the tied head is the embedding, stored once
 RUN/checkpoint/optimizer.pt        AdamW's state
-RUN/checkpoint/state.json          step, world size and every rank's data position
+RUN/checkpoint/state.json          step, world size, every rank's data position, the run's wall time so far
 RUN/checkpoint/rng-RANK.pt         every rank's RNG states
 RUN/checkpoint/config.json         the resolved config (TrainConfig, ModelConfig, data, tokenizer fingerprint)
 """
@@ -10,6 +10,7 @@ RUN/checkpoint/config.json         the resolved config (TrainConfig, ModelConfig
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -19,8 +20,17 @@ from fonderie.errors import RunStateError
 from fonderie.training.model import GPT, ModelConfig
 
 CHECKPOINT_DIR = "checkpoint"
+CHECKPOINT_NAMES = (CHECKPOINT_DIR, f"{CHECKPOINT_DIR}.tmp", f"{CHECKPOINT_DIR}.old")  # all that `save` touches
 WEIGHTS = "model.safetensors"
 TIED_HEAD = "lm_head.weight"  # safetensors refuses shared tensors: the head is restored from the embedding
+
+
+def ordinary_permissions(path: Path) -> None:
+    """rw for everyone the umask lets read and write (0644 under the usual 022), as `open` would have made it:
+    safetensors 0.8 writes its files 0600."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
 
 
 def saved_step(run: Path) -> int | None:
@@ -29,8 +39,11 @@ def saved_step(run: Path) -> int | None:
     return json.loads(state.read_text())["step"] if state.is_file() else None
 
 
-def save(run: Path, model: torch.nn.Module, optimizer, step: int, positions: list, rngs: list, resolved: dict):
-    """Write every rank's data position and RNG state with the weights and optimizer (rank 0 only)."""
+def save(run: Path, model: torch.nn.Module, optimizer, step: int, positions: list, rngs: list, resolved: dict,
+         elapsed_s: float = 0.0):  # fmt: skip
+    """Write every rank's data position and RNG state with the weights and optimizer (rank 0 only); `elapsed_s`
+    is the run's wall time up to now, which a resumed run goes on counting from. Only the checkpoint's own names
+    are touched in RUN: checkpoint/, checkpoint.tmp/, checkpoint.old/."""
     from safetensors.torch import save_file
 
     tmp, ckpt, old = run / f"{CHECKPOINT_DIR}.tmp", run / CHECKPOINT_DIR, run / f"{CHECKPOINT_DIR}.old"
@@ -38,10 +51,12 @@ def save(run: Path, model: torch.nn.Module, optimizer, step: int, positions: lis
     tmp.mkdir(parents=True)
     weights = {k: v.contiguous() for k, v in model.state_dict().items() if k != TIED_HEAD}
     save_file(weights, tmp / WEIGHTS)
+    ordinary_permissions(tmp / WEIGHTS)
     torch.save(optimizer.state_dict(), tmp / "optimizer.pt")
     for rank, state in enumerate(rngs):
         torch.save(state, tmp / f"rng-{rank}.pt")
-    (tmp / "state.json").write_text(json.dumps({"step": step, "data": positions, "world_size": len(positions)}))
+    state = {"step": step, "data": positions, "world_size": len(positions), "elapsed_s": round(elapsed_s, 3)}
+    (tmp / "state.json").write_text(json.dumps(state))
     (tmp / "config.json").write_text(json.dumps(resolved, indent=1))
     if ckpt.exists():
         ckpt.rename(old)
@@ -63,8 +78,9 @@ def load_weights(model: GPT, run: Path, device: str | torch.device = "cpu") -> N
         raise RunStateError(f"{path}: not this model's weights (missing {missing}, unexpected {unexpected})")
 
 
-def resume(run: Path, model: GPT, optimizer, rank: int, world: int, device: torch.device) -> tuple[int, dict]:
-    """Weights, optimizer and this rank's RNG state restored; returns (step, this rank's data position)."""
+def resume(run: Path, model: GPT, optimizer, rank: int, world: int, device: torch.device) -> tuple[int, dict, float]:
+    """Weights, optimizer and this rank's RNG state restored; returns (step, this rank's data position, the run's
+    wall time at the checkpoint: 0 for a checkpoint written before it was saved)."""
     ckpt = run / CHECKPOINT_DIR
     state = json.loads((ckpt / "state.json").read_text())
     if state["world_size"] != world:
@@ -76,7 +92,7 @@ def resume(run: Path, model: GPT, optimizer, rank: int, world: int, device: torc
     torch.set_rng_state(rng["cpu"])
     if device.type == "cuda" and rng.get("cuda") is not None:
         torch.cuda.set_rng_state(rng["cuda"], device)
-    return state["step"], state["data"][rank]
+    return state["step"], state["data"][rank], state.get("elapsed_s", 0.0)
 
 
 def load_run(run: str | Path, device: str = "cpu") -> tuple[GPT, dict]:

@@ -6,9 +6,13 @@
 
 Writes RUN/metrics.jsonl (one line per logged step: step, train_loss, lr, tokens_per_second, mfu, elapsed_s;
 val_loss and val_bpb on eval steps), RUN/loss.png (with matplotlib), RUN/config.json, RUN/tokenizer/ (a copy, so
-generate and export need nothing but RUN) and RUN/checkpoint/ (model.safetensors, optimizer.pt, state.json: step
-and the data position of every rank; rng-RANK.pt: RNG states; config.json), the checkpoint written as a .tmp
-folder and renamed.
+generate and export need nothing but RUN) and RUN/checkpoint/ (model.safetensors, optimizer.pt, state.json: step,
+elapsed_s and the data position of every rank; rng-RANK.pt: RNG states; config.json), the checkpoint written as a
+.tmp folder and renamed. RUN is a new or empty folder, or an earlier run's (its config.json says so); any other
+folder is refused unless `force`, and even then only these names are written (and none of them may be a folder of
+the user's). A resumed run keeps its schedule (SCHEDULE_FIELDS) unless `allow_schedule_change`, and its
+elapsed_s goes on from the checkpoint's. Progress is a live bar on a terminal, one plain line per logged step
+elsewhere (a log file, a pipe, a Slurm job).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import json
 import math
 import os
 import shutil
+import sys
 import time
 from contextlib import nullcontext
 from dataclasses import asdict
@@ -31,7 +36,7 @@ from fonderie.tokens.files import TOKENIZER_DIR
 from fonderie.training import checkpoint
 from fonderie.training.data import Loader, TokenBatches, check_vocab, open_tokens, token_bytes
 from fonderie.training.model import GPT
-from fonderie.training.settings import RunSettings, TrainConfig
+from fonderie.training.settings import SCHEDULE_FIELDS, RunSettings, TrainConfig
 
 # bf16 dense peaks without sparsity, from the vendors' datasheets; the first key found in the device's name wins,
 # so the PCIe and NVL cards (fewer SMs, lower clocks) come before the SXM ones that share their "H100"
@@ -68,9 +73,50 @@ def lr_at(step: int, c: TrainConfig) -> float:
     return c.learning_rate * (c.min_lr_ratio + (1 - c.min_lr_ratio) * coeff)
 
 
-def pretrain(data: str | Path, out: str | Path, settings: RunSettings | None = None, resume: bool = False) -> dict:
+# what a run writes in RUN, and nothing else: `force` on a foreign folder replaces these names only
+RUN_FILES = ("config.json", "metrics.jsonl", "loss.png", "loss.png.tmp")
+RUN_FOLDERS = (TOKENIZER_DIR, *checkpoint.CHECKPOINT_NAMES)  # written into or replaced: never one of the user's
+
+
+def is_run(folder: Path) -> bool:
+    """Whether `folder` holds a run of this trainer: its config.json is the resolved config written at the start."""
+    try:
+        config = json.loads((folder / "config.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(config, dict) and {"train", "model", "tokenizer_sha256"} <= config.keys()
+
+
+def check_out(out: Path, force: bool) -> None:
+    """RUN must be new, empty or a run: a folder of the user's is never written into by accident."""
+    if out.exists() and not out.is_dir():
+        raise RunStateError(f"{out} is a file; --out names the run's folder")
+    if not out.is_dir() or is_run(out) or not any(out.iterdir()):
+        return
+    if not force:
+        names = sorted(p.name for p in out.iterdir())
+        sample = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+        raise RunStateError(f"{out} is not empty ({sample}) and holds no run (no run config.json): another --out, or "
+                            f"--force to write the run's files there ({', '.join(RUN_FILES[:3])}, "
+                            f"{'/, '.join(RUN_FOLDERS[:2])}/) beside the others")  # fmt: skip
+    theirs = [name for name in RUN_FOLDERS if (out / name).exists()]
+    if theirs:
+        raise RunStateError(f"{out}: {', '.join(theirs)} is not a run's, and a run would write into it or replace it "
+                            "(even with --force); choose another --out")  # fmt: skip
+
+
+def schedule_changes(saved: dict, c: TrainConfig) -> list[str]:
+    """`name: saved → new` for each schedule field this resume would change."""
+    return [f"{name}: {saved[name]} → {getattr(c, name)}" for name in SCHEDULE_FIELDS
+            if name in saved and saved[name] != getattr(c, name)]  # fmt: skip
+
+
+def pretrain(data: str | Path, out: str | Path, settings: RunSettings | None = None, resume: bool = False,
+             force: bool = False, allow_schedule_change: bool = False) -> dict:  # fmt: skip
     """Train (or, with `resume`, go on training) the run in `out` on the token folder `data`; returns the last
-    metrics line. `settings` are the fields set for this run (over the defaults, or the resumed run's)."""
+    metrics line. `settings` are the fields set for this run (over the defaults, or the resumed run's). `force`
+    writes the run into a folder holding other files, or starts over a checkpointed run (its checkpoint removed);
+    `allow_schedule_change` lets a resume change max_steps, warmup_steps, learning_rate or min_lr_ratio."""
     out, settings = Path(out), settings or RunSettings()
     # -----------------------------------------------------------------------------------------------------------------
     # Distributed set-up: torchrun sets RANK, LOCAL_RANK and WORLD_SIZE; a plain run is rank 0 of 1
@@ -85,15 +131,21 @@ def pretrain(data: str | Path, out: str | Path, settings: RunSettings | None = N
 
     # -----------------------------------------------------------------------------------------------------------------
     # Config: defaults < the checkpoint's (on resume) < this run's settings
+    check_out(out, force)
     saved_step = checkpoint.saved_step(out)
     if resume and saved_step is None:
         raise RunStateError(f"{out}: no checkpoint to resume ({out / checkpoint.CHECKPOINT_DIR} is missing); "
                             "leave out --resume to start")  # fmt: skip
-    if not resume and saved_step is not None:  # a finished or interrupted run: never overwritten by accident
+    if not resume and saved_step is not None and not force:  # a finished or interrupted run: never overwritten
         raise RunStateError(f"{out} holds a run checkpointed at step {saved_step}: --resume continues it, another "
-                            "--out starts a new one (or delete the folder)")  # fmt: skip
+                            "--out starts a new one (or --force starts over, its checkpoint replaced)")  # fmt: skip
     saved = json.loads((out / "config.json").read_text()) if resume else {}
     c: TrainConfig = settings.train_config(saved.get("train"))
+    changed = schedule_changes(saved.get("train", {}), c)
+    if changed and not allow_schedule_change:
+        raise RunStateError(f"{out}: --resume with another schedule than the run's ({', '.join(changed)}): the loss "
+                            "curve would not be the one it continues; --allow-schedule-change to go on with it, or "
+                            "leave those settings out")  # fmt: skip
     if c.threads:
         torch.set_num_threads(c.threads)
     want_cuda = c.device == "cuda" or (c.device == "auto" and torch.cuda.is_available())
@@ -110,6 +162,10 @@ def pretrain(data: str | Path, out: str | Path, settings: RunSettings | None = N
     check_vocab(folder, manifest, mc.vocab_size)
     tokens_per_step = c.batch_size * mc.block_size * c.grad_accum * world
     print0(f"{world} rank(s) on {device}; {tokens_per_step:,} tokens per step, {c.max_steps:,} steps")
+    if note := settings.warmup_clamped(saved.get("train")):
+        print0(note)
+    if changed:
+        print0(f"schedule changed on resume: {', '.join(changed)}")
 
     # -----------------------------------------------------------------------------------------------------------------
     # Model, optimizer, data; then the checkpoint's state over them
@@ -117,9 +173,9 @@ def pretrain(data: str | Path, out: str | Path, settings: RunSettings | None = N
     model = GPT(mc).to(device)
     print0(f"model: {model.num_params():,} parameters ({c.preset}), {asdict(mc)}")
     optimizer = model.configure_optimizers(c.weight_decay, c.learning_rate, (c.beta1, c.beta2), fused=want_cuda)
-    step, data_state = 0, None
+    step, data_state, elapsed_before = 0, None, 0.0
     if resume:
-        step, data_state = checkpoint.resume(out, model, optimizer, rank, world, device)
+        step, data_state, elapsed_before = checkpoint.resume(out, model, optimizer, rank, world, device)
         print0(f"resumed from {out / checkpoint.CHECKPOINT_DIR} at step {step}")
     loader = Loader(folder, manifest, "train", c.batch_size, mc.block_size, seed=c.seed, rank=rank,
                     world_size=world, num_workers=c.num_workers, state=data_state, pin_memory=want_cuda)  # fmt: skip
@@ -167,7 +223,8 @@ def pretrain(data: str | Path, out: str | Path, settings: RunSettings | None = N
         else:
             positions, rngs = [loader.state()], [mine]
         if master:
-            checkpoint.save(out, raw_model, optimizer, step, positions, rngs, resolved)
+            elapsed = elapsed_before + time.perf_counter() - began
+            checkpoint.save(out, raw_model, optimizer, step, positions, rngs, resolved, elapsed_s=elapsed)
         if ddp:
             dist.barrier()
 
@@ -176,6 +233,9 @@ def pretrain(data: str | Path, out: str | Path, settings: RunSettings | None = N
     metrics_path = out / "metrics.jsonl"
     if master:
         out.mkdir(parents=True, exist_ok=True)
+        if not resume:  # --force over a checkpointed run: it starts over, so its checkpoint must not be resumed
+            for name in checkpoint.CHECKPOINT_NAMES:  # a run's own (check_out refused a user's folder of that name)
+                shutil.rmtree(out / name, ignore_errors=True)
         (out / "config.json").write_text(json.dumps(resolved, indent=1))
         # the run carries its tokenizer: generate and export need nothing but RUN
         shutil.copytree(folder / TOKENIZER_DIR, out / TOKENIZER_DIR, dirs_exist_ok=True)
@@ -193,8 +253,11 @@ def pretrain(data: str | Path, out: str | Path, settings: RunSettings | None = N
     summary: dict = {}
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+    # without a terminal a live bar is one line redrawn, which a log file keeps only the last of, truncated to 80
+    # columns: there, each logged step is printed as a whole line instead
+    live = master and sys.stdout.isatty()
     bar = Progress(TextColumn("step {task.completed}/{task.total}"), BarColumn(), TextColumn("{task.description}"),
-                   TimeRemainingColumn(), disable=not master)  # fmt: skip
+                   TimeRemainingColumn(), disable=not live)  # fmt: skip
     task = bar.add_task("", total=c.max_steps, completed=step)
     with bar:
         t0, start_step = time.perf_counter(), step
@@ -232,12 +295,16 @@ def pretrain(data: str | Path, out: str | Path, settings: RunSettings | None = N
                        "mfu": flops_per_step / dt / peak}  # fmt: skip
                 if step % c.eval_every == 0 or is_last:
                     row["val_loss"], row["val_bpb"] = evaluate()
-                row["elapsed_s"] = round(time.perf_counter() - began, 3)
+                row["elapsed_s"] = round(elapsed_before + time.perf_counter() - began, 3)  # across resumes
                 t0, start_step = time.perf_counter(), step  # evaluation and logging are not training time
                 if master:
                     with metrics_path.open("a") as f:
                         f.write(json.dumps(row) + "\n")
-                    bar.update(task, description=" ".join(f"{k} {v:.4g}" for k, v in row.items() if k != "step"))
+                    figures = " ".join(f"{k} {v:.4g}" for k, v in row.items() if k != "step")
+                    if live:
+                        bar.update(task, description=figures)
+                    else:
+                        print(f"step {step}/{c.max_steps} {figures}", flush=True)
                 summary = row
             bar.update(task, completed=step)
             if step % c.checkpoint_every == 0 or is_last:

@@ -29,7 +29,7 @@ class TrainConfig:
     run_steps: int = 0  # stop this invocation after this many steps (0: at max_steps); for time-limited jobs
     learning_rate: float = 1e-3  # peak, after warmup
     min_lr_ratio: float = 0.1  # the cosine decays to learning_rate * this (Chinchilla decays 10x)
-    warmup_steps: int = 100  # linear warmup from 0 (nanoGPT)
+    warmup_steps: int = 100  # linear warmup from 0 (nanoGPT); < max_steps (unset: a tenth of a shorter run)
     weight_decay: float = 0.1  # on matrices only (model.configure_optimizers)
     beta1: float = 0.9
     beta2: float = 0.95  # 0.95 rather than 0.999: steadier with large batches (GPT-3, Llama)
@@ -54,9 +54,15 @@ class TrainConfig:
                 raise ConfigError(f"{name}={getattr(self, name)} must be 0 or more")
         if self.learning_rate <= 0:
             raise ConfigError(f"learning_rate={self.learning_rate} must be positive")
+        if self.warmup_steps >= self.max_steps:  # lr_at would never leave the warmup: no decay, no end of schedule
+            raise ConfigError(f"warmup_steps={self.warmup_steps} must be less than max_steps={self.max_steps}")
         if self.device not in ("auto", "cpu", "cuda"):
             raise ConfigError(f"device={self.device!r}: expected auto, cpu or cuda")
 
+
+# the fields that set the learning-rate curve: a resumed run that changes one no longer follows its own curve
+SCHEDULE_FIELDS = ("max_steps", "warmup_steps", "learning_rate", "min_lr_ratio")
+WARMUP_SHARE = 10  # the default warmup, when it does not fit a short run, becomes max_steps // WARMUP_SHARE
 
 TRAIN_FIELDS = {f.name for f in fields(TrainConfig)}
 MODEL_FIELDS = {f.name for f in fields(ModelConfig)}
@@ -119,8 +125,22 @@ class RunSettings:
             raise ConfigError(f"--set {e}") from None
 
     def train_config(self, saved: Mapping[str, Any] | None = None) -> TrainConfig:
-        """TrainConfig: defaults < `saved` (a resumed run's) < these settings."""
-        return replace(TrainConfig(), **{**(saved or {}), **self.train})
+        """TrainConfig: defaults < `saved` (a resumed run's) < these settings. The default warmup (nobody set
+        warmup_steps) is shortened to a tenth of a run too short for it (see `warmup_clamped`); a warmup set
+        explicitly that does not fit is refused."""
+        values = {**(saved or {}), **self.train}
+        if self.warmup_clamped(saved):
+            values["warmup_steps"] = values["max_steps"] // WARMUP_SHARE
+        return replace(TrainConfig(), **values)
+
+    def warmup_clamped(self, saved: Mapping[str, Any] | None = None) -> str | None:
+        """The note to print when the default warmup_steps is too long for max_steps, None when it fits."""
+        values = {**(saved or {}), **self.train}
+        max_steps = values.get("max_steps", TrainConfig.max_steps)
+        if "warmup_steps" in values or TrainConfig.warmup_steps < max_steps:
+            return None
+        return (f"warmup_steps: the default {TrainConfig.warmup_steps} is not below max_steps={max_steps}; "
+                f"warming up over {max_steps // WARMUP_SHARE} step(s) (set warmup_steps to choose)")  # fmt: skip
 
     def model_config(self, saved: Mapping[str, Any] | None = None, vocab_size: int | None = None) -> ModelConfig:
         """ModelConfig: the preset < the token folder's vocab_size < `saved` (a resumed run's) < these settings."""

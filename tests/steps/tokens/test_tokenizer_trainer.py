@@ -46,3 +46,28 @@ def test_other_ranks_do_nothing_and_an_empty_stage_is_an_error(tmp_path):
 def test_bad_settings_name_the_value(tmp_path, kwargs, message):
     with pytest.raises(ValueError, match=message):
         TokenizerTrainer(str(tmp_path), str(tmp_path), **kwargs)
+
+
+def test_a_language_with_too_few_held_back_documents_is_flagged_in_report_and_status(tmp_path, capsys):
+    from datatrove.utils.stats import PipelineStats
+
+    from fonderie.cli import main
+    from fonderie.tokens.train import MIN_HELDOUT_DOCUMENTS
+
+    write_document_shards(tmp_path / "docs", documents(400), shards=2)
+    stage = tmp_path / "out" / "03_tokenizer"
+    trainer = TokenizerTrainer(str(tmp_path / "docs"), str(stage), vocab_size=600, sample_bytes=20_000,
+                               heldout_fraction=0.3)  # fmt: skip
+    list(trainer.run(None, rank=0))
+    heldout = json.loads((stage / "tokenizer" / "report.json").read_text())["heldout"]
+    few = {lang for lang, m in heldout.items() if m["too_few_documents"]}
+    assert few == {lang for lang, m in heldout.items() if m["documents"] < MIN_HELDOUT_DOCUMENTS}
+    assert "fr" not in few and {"en", "de"} <= few  # 6 French texts in 9, one English, one German
+    assert trainer.stats["heldout_documents_de"].total == heldout["de"]["documents"]
+    (stage / "stats").mkdir()
+    (stage / "stats" / "00000.json").write_text(PipelineStats([trainer]).to_json())
+    assert main(["status", str(tmp_path / "out")]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # rich wraps at 80 columns in a pipe
+    assert f"de {heldout['de']['fertility']:.2f}" in out
+    assert f"{heldout['de']['documents']} documents: too few to trust" in out
+    assert "fr " in out and f"{heldout['fr']['documents']} documents" not in out

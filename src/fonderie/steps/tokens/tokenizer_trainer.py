@@ -30,7 +30,8 @@ class TokenizerTrainer(PipelineStep):
     Drops: none.
     Metadata added: none. Counts `documents_scanned`, `val_documents_excluded`, `bytes_scanned`, `sample_documents`,
         `sample_bytes`, `heldout_documents`, `vocab_size`, and per held-back language `fertility_<lang>` (tokens
-        per word) and `bytes_per_token_<lang>`.
+        per word), `bytes_per_token_<lang>` and `heldout_documents_<lang>` (what they were measured on: below
+        fonderie.tokens.train.MIN_HELDOUT_DOCUMENTS, too few to trust).
 
     Args:
         documents: the folder of the document shards to sample (the stage before the tokenizer)
@@ -182,3 +183,4 @@ class TokenizerTrainer(PipelineStep):
             if m["fertility"] is not None:
                 self.stat_update(f"fertility_{language}", value=m["fertility"])
                 self.stat_update(f"bytes_per_token_{language}", value=m["bytes_per_token"])
+                self.stat_update(f"heldout_documents_{language}", value=m["documents"])
