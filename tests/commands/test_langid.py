@@ -3,6 +3,7 @@ import re
 import subprocess
 import sys
 
+from fonderie.cli import main
 from fonderie.commands import langid as command
 
 LINES = [
@@ -57,3 +58,20 @@ def test_help_lists_the_command():
     from fonderie.cli import build_parser
 
     assert "langid" in build_parser().format_help()
+
+
+def test_a_file_argument_is_read_like_stdin(tmp_path, capsys):
+    path = tmp_path / "lines.txt"
+    path.write_text("\n".join(LINES) + "\n", encoding="utf-8")
+    assert main(["langid", str(path)]) == 0
+    from_file = capsys.readouterr().out
+    assert [line.split("\t")[0] for line in from_file.splitlines()] == EXPECTED_LANGS
+    done = subprocess.run(
+        [sys.executable, "-m", "fonderie", "langid", "-"], input=path.read_bytes(), capture_output=True, timeout=60
+    )
+    assert done.returncode == 0 and done.stdout.decode() == from_file  # `-` is stdin, and labels the same
+
+
+def test_an_unreadable_file_is_one_line(tmp_path, capsys):
+    assert main(["langid", str(tmp_path / "nope.txt")]) == 2
+    assert capsys.readouterr().err == f"fonderie: {tmp_path / 'nope.txt'}: cannot read (No such file or directory)\n"

@@ -10,13 +10,15 @@ CHUNK_BYTES = 1 << 16  # read what stdin has, up to this much, label those lines
 def register(sub) -> None:
     p = sub.add_parser(
         "langid",
-        help="print the language and score of each line read on stdin (fastText lid.176)",
+        help="print the language and score of each line of a file or stdin (fastText lid.176)",
         description=(
-            "Read lines on stdin and print `language<TAB>score` for each, in order, as soon as they arrive. "
-            "Codes are lid.176's (ISO 639-1 where one exists: fr, en, de); the score is the model's probability "
-            "with 4 decimals. A line with no letter (empty, blank, digits or symbols only) prints `und<TAB>0.0000`."
+            "Read lines from FILE (or stdin) and print `language<TAB>score` for each, in order, as soon as they "
+            "arrive. Codes are lid.176's (ISO 639-1 where one exists: fr, en, de); the score is the model's "
+            "probability with 4 decimals. A line with no letter (empty, blank, digits or symbols only) prints "
+            "`und<TAB>0.0000`."
         ),
     )
+    p.add_argument("file", nargs="?", default="-", metavar="FILE", help="a text file; `-` or none: stdin")
     p.set_defaults(func=main)
 
 
@@ -42,8 +44,18 @@ def label_lines(stream, out) -> int:
 
 
 def main(args) -> int:
+    from fonderie.errors import InputError
+
     try:
-        label_lines(sys.stdin.buffer, sys.stdout)
+        if args.file == "-":
+            label_lines(sys.stdin.buffer, sys.stdout)
+        else:
+            try:
+                stream = open(args.file, "rb")  # buffered: read1() returns what a read gives, like stdin's
+            except OSError as e:
+                raise InputError(f"{args.file}: cannot read ({e.strerror})") from None
+            with stream:
+                label_lines(stream, sys.stdout)
     except BrokenPipeError:  # the reader went away (`| head`): not an error; keep Python from complaining at exit
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0

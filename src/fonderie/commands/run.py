@@ -25,6 +25,11 @@ def register(sub) -> None:
         action="store_true",
         help="validate and print the plan; on Slurm, also write the sbatch scripts without submitting",
     )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="write the stage folders into an `output` that holds other files too (they are left untouched)",
+    )
     p.set_defaults(func=main)
 
 
@@ -37,7 +42,7 @@ def main(args) -> int:
         if getattr(args, key) is not None:
             overrides.append(f"executor.{'kind' if key == 'executor' else key}={getattr(args, key)}")
     cfg = load_pipeline(args.pipeline, overrides)
-    funnels = run_pipeline(cfg, stage=args.stage, dry_run=args.dry_run)
+    funnels = run_pipeline(cfg, stage=args.stage, dry_run=args.dry_run, force=args.force, pipeline_file=args.pipeline)
     for f in funnels:
         if not f["documents"]:
             print(f"{f['folder']}: done in {f['seconds']:,.1f} s (a model stage: no documents pass through it)")

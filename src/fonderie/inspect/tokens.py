@@ -16,7 +16,8 @@ import pyarrow.parquet as pq
 from rich.console import Console
 from rich.table import Table
 
-from fonderie.inspect.documents import PERCENTILES, _short, shard_files
+from fonderie.errors import InputError
+from fonderie.inspect.documents import PERCENTILES, _short, pick_rows, shard_files
 from fonderie.tokens.files import MANIFEST_FILE, TOKENIZER_DIR, TOKENS_DIR
 from fonderie.tokens.manifest import read_manifest
 
@@ -40,12 +41,12 @@ def is_token_path(path: str | Path) -> bool:
         return True
     try:
         first = shard_files(path)[0]
-    except FileNotFoundError:
+    except InputError:  # not shards at all: the document summary names what is wrong with the path
         return False
     return "input_ids" in pq.read_schema(first).names
 
 
-def summarize_tokens(path: str | Path, sample_rows: int = 3) -> dict:
+def summarize_tokens(path: str | Path, sample_rows: int = 3, sample: str = "first", seed: int = 0) -> dict:
     path = Path(path)
     folder = _token_folder(path)
     whole = folder is not None and path.resolve() in (folder.resolve(), folder.resolve().parent)
@@ -85,12 +86,13 @@ def summarize_tokens(path: str | Path, sample_rows: int = 3) -> dict:
         summary["splits"][split] = {"documents": documents, "tokens": tokens, "n_tokens": row, "sources": {}}
     for row in per_source.sort("split", "tokens", descending=[False, True]).collect(engine="streaming").iter_rows():
         summary["splits"][row[0]]["sources"][row[1]] = {"documents": row[2], "tokens": row[3]}
-    summary["sample"] = _decoded_sample(lf, sample_rows, folder)
+    summary["sample"] = _decoded_sample(files, sample_rows, sample, seed, folder)
     return summary
 
 
-def _decoded_sample(lf: pl.LazyFrame, rows: int, folder: Path | None) -> list[dict]:
-    sample = lf.select("id", "source", "split", "n_tokens", "input_ids").head(rows).collect().to_dicts()
+def _decoded_sample(files: list[Path], rows: int, sample: str, seed: int, folder: Path | None) -> list[dict]:
+    picked = pick_rows(files, rows, sample, seed, columns=["id", "source", "n_tokens", "input_ids"])
+    sample = [{**row, "split": file.parent.name} for file, row in picked]  # shards lie in tokens/<split>/
     tokenizer = folder / TOKENIZER_DIR if folder is not None else None
     if tokenizer is None or not (tokenizer / "tokenizer.json").is_file():
         for row in sample:

@@ -30,6 +30,7 @@ from fonderie.pipeline.executors import (
     slurm_executors,
     write_slurm_scripts,
 )
+from fonderie.pipeline.output import check_output
 from fonderie.pipeline.stages import StagePlan, build_plans
 from fonderie.pipeline.stages.base import Phase
 from fonderie.pipeline.stats import funnel, write_merged_stats
@@ -205,9 +206,11 @@ def run_stage(plan: StagePlan, cfg: PipelineConfig, out=None) -> dict:
     return funnel(plan.folder)
 
 
-def run_pipeline(cfg: PipelineConfig, stage: str | None = None, dry_run: bool = False, out=None) -> list:
+def run_pipeline(cfg: PipelineConfig, stage: str | None = None, dry_run: bool = False, out=None, *,
+                 force: bool = False, pipeline_file: Path | None = None) -> list:  # fmt: skip
     """Run every stage in order (or only `stage`, whose predecessors must be complete); progress goes to `out`
-    (default: standard output)."""
+    (default: standard output). OUTPUT must be new or a run's own (`force`: write beside other files; see
+    pipeline/output.py); `pipeline_file`, the file `cfg` was read from, is never overwritten."""
     out = out or sys.stdout
     plans = build_plans(cfg)
     names = [p.name for p in plans] + [p.dirname for p in plans]
@@ -219,6 +222,7 @@ def run_pipeline(cfg: PipelineConfig, stage: str | None = None, dry_run: bool = 
         if before and not before[-1].is_complete() and not dry_run:
             raise RunStateError(f"--stage {stage}: the stage before it, {before[-1].dirname}, is not complete")
     output = Path(plans[0].folder).parent
+    check_output(output, force, pipeline_file)
     if dry_run:
         return _dry_run(cfg, selected, output, out)
     output.mkdir(parents=True, exist_ok=True)

@@ -9,13 +9,13 @@ checked against the field's type. The trainer receives that object, never `key=v
 
 from __future__ import annotations
 
-import difflib
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from fonderie.config.overrides import parse_override
+from fonderie.config.suggest import did_you_mean
 from fonderie.errors import ConfigError
 from fonderie.training.model import ModelConfig, config_from_preset
 
@@ -101,8 +101,7 @@ class RunSettings:
         train, model = {}, {}
         for name, value in values.items():
             if name not in TRAIN_FIELDS | MODEL_FIELDS:
-                close = difflib.get_close_matches(name, sorted(TRAIN_FIELDS | MODEL_FIELDS), n=3)
-                hint = f"did you mean {' or '.join(close)}?" if close else "see `fonderie train --help`"
+                hint = did_you_mean(name, TRAIN_FIELDS | MODEL_FIELDS)
                 raise ConfigError(f"{name}: no such training or model setting; {hint}")
             (train if name in TRAIN_FIELDS else model)[name] = _typed(name, value, _TYPES[name])
         settings = cls(train, model)
