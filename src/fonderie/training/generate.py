@@ -5,7 +5,8 @@
 
 The run folder holds everything needed: checkpoint/ (weights and the resolved config) and tokenizer/ (copied from
 the token folder when training started). Documents were trained without a BOS, each ending with EOS, so a prompt
-is encoded as is and generation stops at EOS.
+is encoded as is and generation stops at EOS. The model reads the prompt once and then one token a step
+(its KV cache, training/kv_cache.py).
 """
 
 from __future__ import annotations

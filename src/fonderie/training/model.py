@@ -10,6 +10,7 @@ Notable features:
 - tied input embedding and output head (https://arxiv.org/abs/1608.05859): fewer parameters at small scale
 - module names are Hugging Face Llama's (`embed_tokens`, `self_attn.q_proj`, `mlp.gate_proj`, ...) so the export
   is a plain prefix rename
+- a KV cache for sampling (kv_cache.py): the prompt is read once, then each step feeds one token
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import torch.nn as nn
 from torch.nn import functional as F
 
 from fonderie.errors import ConfigError, InputError
+from fonderie.training.kv_cache import KVCache
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Config
@@ -133,19 +135,28 @@ class Attention(nn.Module):
         self.v_proj = nn.Linear(C, kv, bias=False)
         self.o_proj = nn.Linear(C, C, bias=False)
 
-    def forward(self, x, cos, sin):
+    def forward(self, x, cos, sin, cache: KVCache | None = None, layer: int = 0):
         B, T, C = x.size()
         q = self.q_proj(x).view(B, T, self.n_head, self.head_dim).transpose(1, 2)  # (B, nh, T, hd)
         k = self.k_proj(x).view(B, T, self.n_kv_head, self.head_dim).transpose(1, 2)  # (B, nkv, T, hd)
         v = self.v_proj(x).view(B, T, self.n_kv_head, self.head_dim).transpose(1, 2)  # (B, nkv, T, hd)
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        past = cache.pos if cache is not None else 0  # tokens before these T, whose k and v are cached
+        if cache is not None:
+            k, v = cache.update(layer, k, v)  # (B, nkv, past + T, hd) each
         if self.n_kv_head != self.n_head:
             # each kv head serves n_rep consecutive query heads (HF's repeat_kv); enable_gqa=True does the same
             # without the copy, but not every SDPA backend takes it, and the copy is small next to the matmuls
             n_rep = self.n_head // self.n_kv_head
-            k = k.repeat_interleave(n_rep, dim=1)  # (B, nh, T, hd)
-            v = v.repeat_interleave(n_rep, dim=1)  # (B, nh, T, hd)
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # (B, nh, T, hd)
+            k = k.repeat_interleave(n_rep, dim=1)  # (B, nh, past + T, hd)
+            v = v.repeat_interleave(n_rep, dim=1)  # (B, nh, past + T, hd)
+        if past == 0:  # training, or a cache's prefill: plain causal attention
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # (B, nh, T, hd)
+        elif T == 1:  # one new token sees every cached one: no mask
+            y = F.scaled_dot_product_attention(q, k, v)  # (B, nh, 1, hd)
+        else:  # several new tokens after a cached past: is_causal would align the mask top-left, so spell it out
+            mask = torch.ones(T, past + T, dtype=torch.bool, device=x.device).tril(diagonal=past)  # (T, past + T)
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)  # (B, nh, T, hd)
         y = y.transpose(1, 2).contiguous().view(B, T, C)  # (B, T, C): heads side by side again
         return self.o_proj(y)
 
@@ -172,8 +183,8 @@ class Block(nn.Module):
         self.post_attention_layernorm = RMSNorm(config.n_embd, config.norm_eps)
         self.mlp = MLP(config)
 
-    def forward(self, x, cos, sin):
-        x = x + self.self_attn(self.input_layernorm(x), cos, sin)
+    def forward(self, x, cos, sin, cache: KVCache | None = None, layer: int = 0):
+        x = x + self.self_attn(self.input_layernorm(x), cos, sin, cache, layer)
         x = x + self.mlp(self.post_attention_layernorm(x))
         return x
 
@@ -210,16 +221,20 @@ class GPT(nn.Module):
         """Parameters, the tied embedding counted once (`parameters()` already yields a shared tensor once)."""
         return sum(p.numel() for p in self.parameters())
 
-    def forward(self, idx, targets=None, reduction: str = "mean"):
+    def forward(self, idx, targets=None, reduction: str = "mean", cache: KVCache | None = None):
         """idx (B, T) token ids -> (logits (B, T, vocab), loss or None). Targets equal to -1 are ignored;
-        reduction="sum" returns the summed loss in nats (evaluation: bits per byte)."""
+        reduction="sum" returns the summed loss in nats (evaluation: bits per byte). With a cache, idx follows the
+        cache.pos tokens already in it (their positions come first) and is added to it."""
         B, T = idx.size()
-        if T > self.config.block_size:
-            raise InputError(f"a sequence of {T} tokens is longer than block_size={self.config.block_size}")
-        cos, sin = self.rope_cos[:T], self.rope_sin[:T]  # (T, hd); buffers, so already on the model's device
+        past = cache.pos if cache is not None else 0
+        if past + T > self.config.block_size:
+            raise InputError(f"a sequence of {past + T} tokens is longer than block_size={self.config.block_size}")
+        cos, sin = self.rope_cos[past : past + T], self.rope_sin[past : past + T]  # (T, hd); already on the device
         x = self.embed_tokens(idx)  # (B, T, C)
-        for block in self.layers:
-            x = block(x, cos, sin)
+        for i, block in enumerate(self.layers):
+            x = block(x, cos, sin, cache, i)
+        if cache is not None:
+            cache.pos += T
         x = self.norm(x)
         logits = self.lm_head(x)  # (B, T, vocab)
         loss = None
@@ -256,35 +271,54 @@ class GPT(nn.Module):
 
     @torch.no_grad()
     def generate(self, idx, max_new_tokens: int, temperature: float = 1.0, top_k: int | None = None,
-                 top_p: float | None = None, eos_id: int | None = None, generator=None):  # fmt: skip
-        """Samples max_new_tokens after idx (B, T); recomputes the whole (cropped) context each step, as nanoGPT
-        does: no KV cache, fine for a compact model. Stops early once every row has produced eos_id (rows that
-        did keep sampling until then; the caller cuts them at their first EOS)."""
+                 top_p: float | None = None, eos_id: int | None = None, generator=None,
+                 use_cache: bool = True):  # fmt: skip
+        """Samples max_new_tokens after idx (B, T). With the KV cache the prompt is read once and each step feeds
+        only the new token; once the sequence outgrows block_size, each step recomputes the last block_size tokens
+        (nanoGPT's cropped context, which is what use_cache=False does throughout). Stops early once every row has
+        produced eos_id (rows that did keep sampling until then; the caller cuts them at their first EOS).
+        `generator`: one torch.Generator, or a list of one per row, so that a row's tokens depend on its own seed
+        only, not on which rows are batched with it."""
+        block = self.config.block_size
         done = torch.zeros(idx.size(0), dtype=torch.bool, device=idx.device)  # (B,)
-        for _ in range(max_new_tokens):
-            context = idx[:, -self.config.block_size :]
-            logits, _ = self(context)
+        cache = KVCache(self.config.n_layer, block) if use_cache and idx.size(1) < block else None
+        for step in range(max_new_tokens):
+            if cache is not None and idx.size(1) <= block:
+                # the whole prompt on the first step (prefill), then the one token sampled last
+                logits, _ = self(idx if step == 0 else idx[:, -1:], cache=cache)
+            else:
+                logits, _ = self(idx[:, -block:])
             logits = logits[:, -1, :].float()  # (B, vocab)
             if temperature <= 0:
                 next_id = logits.argmax(dim=-1, keepdim=True)  # greedy
             else:
-                logits = logits / temperature
-                if top_k is not None and top_k > 0:
-                    v, _ = torch.topk(logits, min(top_k, logits.size(-1)))
-                    logits[logits < v[:, [-1]]] = -float("inf")
-                if top_p is not None and 0 < top_p < 1:
-                    # nucleus sampling (https://arxiv.org/abs/1904.09751): keep the smallest set of tokens whose
-                    # probabilities sum to top_p; the most likely token always stays
-                    sorted_logits, order = torch.sort(logits, descending=True)
-                    sorted_probs = sorted_logits.softmax(dim=-1)
-                    drop = sorted_probs.cumsum(dim=-1) - sorted_probs > top_p  # the mass before each token
-                    sorted_logits[drop] = -float("inf")
-                    logits = torch.full_like(logits, -float("inf")).scatter(-1, order, sorted_logits)
-                probs = F.softmax(logits, dim=-1)
-                next_id = torch.multinomial(probs, num_samples=1, generator=generator)  # (B, 1)
+                next_id = sample(logits / temperature, top_k, top_p, generator)  # (B, 1)
             idx = torch.cat((idx, next_id), dim=1)
             if eos_id is not None:
                 done |= next_id[:, 0] == eos_id
                 if bool(done.all()):
                     break
         return idx
+
+
+def sample(logits, top_k: int | None, top_p: float | None, generator=None):
+    """One token per row of logits (B, vocab), among the top_k, then within the top_p mass. With top_k the
+    candidates are the k values topk returns sorted, so nucleus and softmax work on (B, k), not the vocabulary:
+    sorting and sampling 32k entries per token cost more than a small model's forward. `generator`: one
+    torch.Generator, or a list of one per row (a row then depends on its own seed only)."""
+    if top_k is not None and 0 < top_k < logits.size(-1):
+        logits, order = torch.topk(logits, top_k)  # (B, k), sorted descending
+    else:
+        logits, order = torch.sort(logits, descending=True)  # (B, vocab)
+    if top_p is not None and 0 < top_p < 1:
+        # nucleus sampling (https://arxiv.org/abs/1904.09751): keep the smallest set of tokens whose probabilities
+        # sum to top_p; the most likely token always stays
+        probs = logits.softmax(dim=-1)
+        drop = probs.cumsum(dim=-1) - probs > top_p  # the mass before each token
+        logits = logits.masked_fill(drop, -float("inf"))
+    probs = F.softmax(logits, dim=-1)
+    if isinstance(generator, (list, tuple)):  # (B, 1) either way
+        choice = torch.stack([torch.multinomial(p, 1, generator=g) for p, g in zip(probs, generator, strict=True)])
+    else:
+        choice = torch.multinomial(probs, num_samples=1, generator=generator)  # (B, 1)
+    return order.gather(-1, choice)  # (B, 1): back to token ids
