@@ -144,6 +144,12 @@ class Attention(nn.Module):
         past = cache.pos if cache is not None else 0  # tokens before these T, whose k and v are cached
         if cache is not None:
             k, v = cache.update(layer, k, v)  # (B, nkv, past + T, hd) each
+        if past and T == 1:
+            # one new token sees every cached one, no mask: the n_rep query heads of a kv head become n_rep "rows"
+            # of one attention over that head's keys, so the cache is read in place, never copied per query head
+            n_rep = self.n_head // self.n_kv_head
+            y = F.scaled_dot_product_attention(q.view(B, self.n_kv_head, n_rep, self.head_dim), k, v)  # (B,nkv,rep,hd)
+            return self.o_proj(y.reshape(B, 1, C))  # query heads side by side, in order: (B, 1, C)
         if self.n_kv_head != self.n_head:
             # each kv head serves n_rep consecutive query heads (HF's repeat_kv); enable_gqa=True does the same
             # without the copy, but not every SDPA backend takes it, and the copy is small next to the matmuls
@@ -152,8 +158,6 @@ class Attention(nn.Module):
             v = v.repeat_interleave(n_rep, dim=1)  # (B, nh, past + T, hd)
         if past == 0:  # training, or a cache's prefill: plain causal attention
             y = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # (B, nh, T, hd)
-        elif T == 1:  # one new token sees every cached one: no mask
-            y = F.scaled_dot_product_attention(q, k, v)  # (B, nh, 1, hd)
         else:  # several new tokens after a cached past: is_causal would align the mask top-left, so spell it out
             mask = torch.ones(T, past + T, dtype=torch.bool, device=x.device).tril(diagonal=past)  # (T, past + T)
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)  # (B, nh, T, hd)
