@@ -64,3 +64,16 @@ def tiny_project(tmp_dir: str | Path) -> Path:
     target = Path(tmp_dir) / "project"
     shutil.copytree(_built_project(), target)
     return target
+
+
+def stand_in_project(tmp_path: Path, template: str | None = None):
+    """A project for a stand-in transformers folder (its weights are only hashed, never loaded): for tests of the
+    store, export, import and stats, which need no model; round 1 started."""
+    from fonderie.feedback.project import init_project
+
+    model = tmp_path / "model"
+    model.mkdir(parents=True)
+    (model / "config.json").write_text("{}")
+    (model / "tokenizer.json").write_text("{}")
+    (model / "model.safetensors").write_bytes(b"not real weights")
+    return init_project(tmp_path / "project", model, template=template)

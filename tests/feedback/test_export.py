@@ -6,11 +6,11 @@ import os
 
 import polars as pl
 import pytest
+from feedback.projects import stand_in_project
 
 from fonderie.errors import InputError, RunStateError
 from fonderie.feedback import store
 from fonderie.feedback.export import MARKER, export
-from fonderie.feedback.project import init_project
 
 # `datasets` must never reach the network from a test: it reads these when it is imported
 os.environ["HF_DATASETS_OFFLINE"] = "1"
@@ -20,13 +20,7 @@ TEMPLATE = "Question : {prompt}\nRéponse :"
 
 
 def make_project(tmp_path):
-    """A project for a stand-in transformers folder (weights are only hashed, never loaded); round 1 started."""
-    model = tmp_path / "model"
-    model.mkdir(parents=True)
-    (model / "config.json").write_text("{}")
-    (model / "tokenizer.json").write_text("{}")
-    (model / "model.safetensors").write_bytes(b"not real weights")
-    return init_project(tmp_path / "project", model, template=TEMPLATE)
+    return stand_in_project(tmp_path, template=TEMPLATE)
 
 
 def ask(db, round_id: int, question: str, answers: list[str], source: str = "ask") -> tuple[int, list[int]]:

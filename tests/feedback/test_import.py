@@ -10,12 +10,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from feedback.projects import stand_in_project
 
 from fonderie.errors import InputError
 from fonderie.feedback import store
 from fonderie.feedback.export import export, import_file
 from fonderie.feedback.formats import split_dialogue
-from fonderie.feedback.project import init_project
 
 os.environ["HF_DATASETS_OFFLINE"] = "1"  # `datasets` reads it when imported: never the network in a test
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -38,13 +38,7 @@ HH_ROWS = [
 
 
 def make_project(tmp_path):
-    """A project for a stand-in transformers folder (weights are only hashed, never loaded)."""
-    model = tmp_path / "model"
-    model.mkdir(parents=True)
-    (model / "config.json").write_text("{}")
-    (model / "tokenizer.json").write_text("{}")
-    (model / "model.safetensors").write_bytes(b"not real weights")
-    return init_project(tmp_path / "project", model)
+    return stand_in_project(tmp_path)
 
 
 def write_jsonl(path: Path, rows: list) -> Path:

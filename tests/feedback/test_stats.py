@@ -5,22 +5,16 @@ from __future__ import annotations
 import json
 
 import pytest
+from feedback.projects import stand_in_project
 
 from fonderie.feedback import store
-from fonderie.feedback.project import init_project
 from fonderie.feedback.stats import agreement, print_stats, stats
 
 TEMPLATE = "Q: {prompt}\nA:"
 
 
 def make_project(tmp_path):
-    """A project for a stand-in transformers folder (weights are only hashed, never loaded); round 1 started."""
-    model = tmp_path / "model"
-    model.mkdir(parents=True)
-    (model / "config.json").write_text("{}")
-    (model / "tokenizer.json").write_text("{}")
-    (model / "model.safetensors").write_bytes(b"not real weights")
-    return init_project(tmp_path / "project", model, template=TEMPLATE)
+    return stand_in_project(tmp_path, template=TEMPLATE)
 
 
 def ask(db, round_id: int, question: str, answers: list[str]) -> tuple[int, list[int]]:
