@@ -6,6 +6,7 @@ from fonderie.dedup import find_duplicates
 from fonderie.dedup.jaccard import ShingleJaccard, check_verify, shingle_sets, sorted_intersection_size
 from fonderie.dedup.minhash import MinhashConfig, MinHasher, estimated_jaccard, poly_hash32
 from fonderie.dedup.normalize import shingles
+from fonderie.errors import RunStateError
 
 
 def true_jaccard(x: str, y: str) -> float:
@@ -78,3 +79,8 @@ def test_verify_modes():
         from fonderie.dedup import cluster_signatures
 
         cluster_signatures(np.zeros((1, 112), np.uint32), None, MinhashConfig(), "exact")
+
+
+def test_shingle_sets_that_do_not_fit_their_documents_are_refused():
+    with pytest.raises(RunStateError, match="2 shingle sets for 3 documents"):
+        ShingleJaccard(np.array([0, 1, 2]), np.array([5, 6], dtype=np.uint64), np.array([0, 1, 2]))

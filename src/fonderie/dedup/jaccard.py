@@ -23,6 +23,7 @@ import numpy as np
 
 from fonderie.dedup.minhash import estimated_jaccard, poly_shingle_hashes64
 from fonderie.dedup.normalize import encode_batch
+from fonderie.errors import RunStateError
 
 VERIFY_MODES = ("exact", "estimate", "none")
 
@@ -101,7 +102,9 @@ class ShingleJaccard:
     owns values[offsets[k]:offsets[k + 1]], sorted and unique (as `shingle_sets` gives them)."""
 
     def __init__(self, docs: np.ndarray, values: np.ndarray, offsets: np.ndarray):
-        assert len(offsets) == len(docs) + 1, "one shingle set per document"
+        if len(offsets) != len(docs) + 1:  # shingle files of the stage's earlier phase that do not fit its documents
+            raise RunStateError(f"{len(offsets) - 1} shingle sets for {len(docs)} documents: the shingles phase "
+                                "wrote for other documents; rerun it")  # fmt: skip
         self.docs, self.values, self.offsets = docs, values, offsets
 
     def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:

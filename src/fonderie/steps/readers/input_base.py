@@ -4,6 +4,7 @@ becomes a document, and its id."""
 from __future__ import annotations
 
 import os
+from abc import abstractmethod
 from glob import has_magic
 
 from datatrove.data import Document
@@ -95,9 +96,10 @@ class InputDocumentReader(BaseDiskReader):
         self.split = split
         self._warned: set[str] = set()
 
+    @abstractmethod
     def accepts(self, look: Look, filepath: str) -> bool:
-        """Whether a file that looks like this is one this reader reads (positive signs of another format only)."""
-        raise NotImplementedError
+        """Whether a file that looks like this is one this reader reads (positive signs of another format only);
+        every format's reader says it (datatrove's bases are ABCs: a reader without it cannot be built)."""
 
     def format_mismatch(self, filepath: str) -> Look | None:
         """How the file looks when that is not the declared format; None when it is (or cannot be told)."""
