@@ -29,10 +29,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from fonderie.errors import RunStateError
 from fonderie.feedback import store
 from fonderie.feedback.formats import read_preference_file
 from fonderie.feedback.project import open_project
+from fonderie.folders import refuse_foreign
 
 MARKER = ".fonderie-feedback-export.json"  # an earlier export's folder carries it: rewriting that one is allowed
 IMPORT_TEMPLATE = "{prompt}"  # imported prompts are stored already templated
@@ -103,14 +103,13 @@ def export(project_dir: str | Path, out_dir: str | Path, round_id: int | None = 
 
 
 def _claim(out: Path, force: bool) -> Path:
-    if out.exists() and not out.is_dir():
-        raise RunStateError(f"{out}: a file, not a folder to export into")
-    if out.is_dir() and not (out / MARKER).is_file() and not force:
-        others = sorted(p.name for p in out.iterdir())
-        if others:
-            shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
-            raise RunStateError(f"{out}: holds other files ({shown}) and is no earlier export; choose a new or "
-                                "empty folder, or --force to write into it")  # fmt: skip
+    refuse_foreign(
+        out,
+        ours=lambda p: (p / MARKER).is_file(),
+        force=force,
+        holds=f"no export (no {MARKER})",
+        instead="choose a new or empty folder, or --force to write into it",
+    )
     out.mkdir(parents=True, exist_ok=True)
     return out
 

@@ -20,6 +20,8 @@ import yaml
 
 from fonderie.errors import ConfigError, InputError, RunStateError
 from fonderie.feedback import store
+from fonderie.folders import refuse_foreign
+from fonderie.tokens.files import file_sha256
 
 PROJECT_FILE = "project.yaml"
 STORE_FILE = "feedback.sqlite"
@@ -29,7 +31,6 @@ DEFAULT_SAMPLING = {"n": 4, "temperature": 0.8, "top_p": 0.95, "top_k": 50, "max
 # a transformers folder: config.json, weights in one of these, and a tokenizer in one of TOKENIZER_FILES
 WEIGHT_PATTERNS = ("*.safetensors", "pytorch_model*.bin")
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "vocab.json")
-HASH_CHUNK = 1 << 20  # bytes read at a time when fingerprinting weights
 
 
 @dataclass
@@ -101,14 +102,11 @@ def weight_files(path: Path, kind: str) -> list[Path]:
 
 
 def fingerprint(path: Path, kind: str) -> str:
-    """sha256 over the weight files (names and bytes, in name order): the same weights copied elsewhere have the
-    same fingerprint, a further trained checkpoint another."""
+    """sha256 over the weight files (each file's name and sha256, in name order): the same weights copied elsewhere
+    have the same fingerprint, a further trained checkpoint another."""
     h = hashlib.sha256()
     for f in weight_files(path, kind):
-        h.update(f.name.encode() + b"\0")
-        with open(f, "rb") as fh:
-            while chunk := fh.read(HASH_CHUNK):
-                h.update(chunk)
+        h.update(f"{f.name}\0{file_sha256(f)}\n".encode())
     return "sha256:" + h.hexdigest()
 
 
@@ -118,8 +116,9 @@ def init_project(dir: str | Path, model: str | Path, template: str | None = None
     dir = Path(dir).absolute()
     if (dir / PROJECT_FILE).exists():
         raise RunStateError(f"{dir}: a feedback project already (fonderie feedback ask {dir} adds questions)")
-    if dir.exists() and (not dir.is_dir() or any(dir.iterdir())):
-        raise RunStateError(f"{dir}: exists and is not empty; a project needs a new or empty folder")
+    refuse_foreign(
+        dir, ours=lambda _: False, force=False, holds="no project", instead="a project needs a new or empty folder"
+    )
     model_path = Path(model).expanduser().resolve()
     kind = model_kind(model_path)
     template = check_template(DEFAULT_TEMPLATE if template is None else template)

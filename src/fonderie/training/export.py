@@ -23,6 +23,7 @@ import tempfile
 from pathlib import Path
 
 from fonderie.errors import RunStateError
+from fonderie.folders import refuse_foreign
 from fonderie.tokens import BOS, EOS
 from fonderie.tokens.files import TOKENIZER_DIR, TOKENIZER_FILES
 from fonderie.training.checkpoint import CHECKPOINT_DIR, WEIGHTS, ordinary_permissions
@@ -83,14 +84,10 @@ def export(run: str | Path, out: str | Path, force: bool = False) -> Path:
         raise RunStateError(f"{ckpt}: no {WEIGHTS}; has the run written a checkpoint yet?")
     if out.resolve() == run.resolve():  # its config.json is the run's own: never replaced, even with --force
         raise RunStateError(f"{out} is the run folder itself; export to another folder")
-    if out.exists() and not out.is_dir():
-        raise RunStateError(f"{out} is a file; export writes a folder")
-    previous = previous_export(out)
-    if out.is_dir() and previous is None and any(out.iterdir()) and not force:
-        names = sorted(p.name for p in out.iterdir())
-        raise RunStateError(f"{out} is not empty ({', '.join(names[:3])}{', ...' if len(names) > 3 else ''}) and "
-                            f"holds no export (no {MARKER}): another folder, or --force to write the export's files "
-                            "there beside the others")  # fmt: skip
+    previous = previous_export(out) if out.is_dir() else None
+    instead = "another folder, or --force to write the export's files there beside the others"
+    refuse_foreign(out, ours=lambda _: previous is not None, force=force, holds=f"no export (no {MARKER})",
+                   instead=instead)  # fmt: skip
     config = json.loads((ckpt / "config.json").read_text())
     step = json.loads((ckpt / "state.json").read_text())["step"]
     weights = load_file(ckpt / WEIGHTS)

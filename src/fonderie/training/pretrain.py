@@ -32,6 +32,7 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
 
 from fonderie.errors import RunStateError
+from fonderie.folders import refuse_foreign
 from fonderie.tokens.files import TOKENIZER_DIR
 from fonderie.training import checkpoint
 from fonderie.training.data import Loader, TokenBatches, check_vocab, open_tokens, token_bytes
@@ -89,16 +90,11 @@ def is_run(folder: Path) -> bool:
 
 def check_out(out: Path, force: bool) -> None:
     """RUN must be new, empty or a run: a folder of the user's is never written into by accident."""
-    if out.exists() and not out.is_dir():
-        raise RunStateError(f"{out} is a file; --out names the run's folder")
-    if not out.is_dir() or is_run(out) or not any(out.iterdir()):
+    own = f"{', '.join(RUN_FILES[:3])}, {'/, '.join(RUN_FOLDERS[:2])}/"
+    instead = f"another --out, or --force to write the run's files there ({own}) beside the others"
+    refuse_foreign(out, ours=is_run, force=force, holds="no run (no run config.json)", instead=instead)
+    if not out.is_dir() or is_run(out):
         return
-    if not force:
-        names = sorted(p.name for p in out.iterdir())
-        sample = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
-        raise RunStateError(f"{out} is not empty ({sample}) and holds no run (no run config.json): another --out, or "
-                            f"--force to write the run's files there ({', '.join(RUN_FILES[:3])}, "
-                            f"{'/, '.join(RUN_FOLDERS[:2])}/) beside the others")  # fmt: skip
     theirs = [name for name in RUN_FOLDERS if (out / name).exists()]
     if theirs:
         raise RunStateError(f"{out}: {', '.join(theirs)} is not a run's, and a run would write into it or replace it "
