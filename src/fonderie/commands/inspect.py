@@ -45,7 +45,7 @@ def main(args) -> int:
             from fonderie.inspect.documents import print_summary as show
             from fonderie.inspect.documents import summarize
         # a namespace built by hand (tests/pipeline/stages/test_token_stages.py) may predate --sample and --seed
-        sample, seed = getattr(args, "sample", "first"), getattr(args, "seed", 0)
+        sample, seed = args.sample, args.seed
         summary = summarize(args.path, sample_rows=args.rows, sample=sample, seed=seed)
     if args.json:
         print(json.dumps(summary, indent=2, default=str, ensure_ascii=False))

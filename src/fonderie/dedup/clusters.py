@@ -67,12 +67,6 @@ def clusters_schema() -> pa.Schema:
     )
 
 
-def __getattr__(name: str):
-    if name == "CLUSTERS_SCHEMA":  # a module constant, built on first use
-        return clusters_schema()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def connected_components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """For each of n nodes, the smallest node of its component under edges (a[i], b[i])."""
     parent = np.arange(n, dtype=np.int64)

@@ -19,7 +19,7 @@
         shingles  list<uint64>  their 64-bit hashes, sorted (fonderie.dedup.jaccard.shingle_sets)
         + schema metadata `fonderie.shingles`: the n-gram size
     clusters.parquet           (DuplicateClusterer) one row per document in a cluster of 2+, grouped by cluster,
-                               kept document first; columns in fonderie.dedup.clusters.CLUSTERS_SCHEMA
+                               kept document first; columns in fonderie.dedup.clusters.clusters_schema()
     assignments/NNNNN.parquet  (DuplicateClusterer) the same rows, split by the signature task that read the
                                document: id, duplicate_of, reason, cluster_size; what DuplicateFilter task NNNNN
                                loads (a document absent from them is alone in its cluster, and kept)

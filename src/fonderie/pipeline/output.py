@@ -14,10 +14,10 @@ import re
 from pathlib import Path
 
 from fonderie.errors import RunStateError
+from fonderie.folders import listing
 
 OWN_FILES = {"pipeline.yaml", "submit_slurm.sh"}  # the resolved config; the Slurm dry run's chain of sbatch calls
 STAGE_DIR = re.compile(r"^\d{2}_[a-z0-9_]+$")  # OUTPUT/NN_<stage>, as PipelineConfig.stage_dirs names them
-SHOWN = 3  # foreign entries named in the message
 
 
 def check_output(output: Path, force: bool = False, pipeline_file: Path | None = None) -> None:
@@ -31,8 +31,7 @@ def check_output(output: Path, force: bool = False, pipeline_file: Path | None =
         return
     foreign = sorted(p.name for p in output.iterdir() if p.name not in OWN_FILES and not _stage_dir(p))
     if foreign:
-        more = f" and {len(foreign) - SHOWN} more" if len(foreign) > SHOWN else ""
-        raise RunStateError(f"{output} holds files a run did not write ({', '.join(foreign[:SHOWN])}{more}): set "
+        raise RunStateError(f"{output} holds files a run did not write ({listing(foreign)}): set "
                             "another `output`, or --force to write the stage folders beside them")  # fmt: skip
 
 

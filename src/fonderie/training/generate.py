@@ -34,7 +34,7 @@ def generate(run: str | Path, prompt: str, max_new_tokens: int = 100, temperatur
              top_k: int | None = 50, top_p: float | None = None, seed: int = 1337, num_samples: int = 1,
              device: str = "cpu") -> list[str]:  # fmt: skip
     """num_samples continuations of prompt (the prompt included), decoded to text."""
-    model, config = load_run(run, device)
+    model, _ = load_run(run, device)
     tokenizer = load_tokenizer(run)
     eos = tokenizer.token_to_id(EOS)
     ids = tokenizer.encode(prompt).ids

@@ -118,7 +118,7 @@ def test_the_tokenizer_report_and_the_inspect_command(trained, capsys):
     from fonderie.commands.inspect import main as inspect
 
     folder = output / "03_tokenize"
-    assert inspect(argparse.Namespace(path=str(folder), rows=2, json=True)) == 0
+    assert inspect(argparse.Namespace(path=str(folder), rows=2, json=True, sample="first", seed=0)) == 0
     summary = json.loads(capsys.readouterr().out)
     manifest = read_manifest(folder / "tokens")
     assert {k: (v["documents"], v["tokens"]) for k, v in summary["splits"].items()} == {
@@ -127,9 +127,12 @@ def test_the_tokenizer_report_and_the_inspect_command(trained, capsys):
     # short documents decode whole, with their EOS, using tokens/tokenizer/
     assert len(summary["sample"]) == 2
     assert all(row["text"].endswith(")<|eos|>") for row in summary["sample"])
-    assert inspect(argparse.Namespace(path=str(folder / "tokens" / "val"), rows=1, json=True)) == 0
+    assert (
+        inspect(argparse.Namespace(path=str(folder / "tokens" / "val"), rows=1, json=True, sample="first", seed=0))
+        == 0
+    )
     assert list(json.loads(capsys.readouterr().out)["splits"]) == ["val"]  # a split folder: only its shards
-    assert inspect(argparse.Namespace(path=str(folder / "tokens"), rows=1, json=False)) == 0
+    assert inspect(argparse.Namespace(path=str(folder / "tokens"), rows=1, json=False, sample="first", seed=0)) == 0
     assert "tokens per document" in capsys.readouterr().out
 
 
