@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from fonderie.errors import ConfigError, InputError, RunStateError
 from fonderie.feedback import store
-from fonderie.feedback.server import NAME_COOKIE, create_app, serve
+from fonderie.feedback.server import LOOPBACK_NAMES, NAME_COOKIE, create_app, serve
 from fonderie.feedback.web import MAX_BODY
 
 EVIL = "<script>alert(1)</script> and <b>bold</b>"
@@ -203,9 +203,10 @@ def test_token_required_everywhere(project):
 
 
 def test_loopback_host_check(project):
-    c = client(project, trusted_hosts=["127.0.0.1", "localhost"])
+    c = client(project, trusted_hosts=LOOPBACK_NAMES)
     assert c.get("/q/1").status_code == 400  # TestClient's Host is `testserver`: a rebound DNS name is refused
     assert c.get("/q/1", headers={"host": "127.0.0.1:8000"}).status_code == 200
+    assert c.get("/q/1", headers={"host": "[::1]:8000"}).status_code == 200  # `serve --host ::1`
 
 
 def test_serve_refuses_before_listening(project, tmp_path):

@@ -107,3 +107,11 @@ def test_a_file_damaged_past_its_header_is_named(tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(InputError, match=f"{path}: a damaged database"):
         store.connect(path)
+
+
+def test_an_annotator_undoes_only_their_own_decisions(db):
+    prompt, (a,) = candidates(db, [" Midi."])
+    ana = store.add_event(db, "ana", prompt, [a], "thumbs", {"label": True})
+    store.add_event(db, "ben", prompt, [], "undo", {"undoes": ana})  # ben cannot withdraw ana's yes
+    assert [r["id"] for r in store.current_events(db)] == [ana]
+    assert [r["id"] for r in store.current_events(db, annotator="ana")] == [ana]

@@ -21,7 +21,6 @@ annotator `import:<file name>` chosen so that export gives the rows back: dpo â†
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
@@ -33,10 +32,10 @@ from fonderie.feedback import store
 from fonderie.feedback.formats import read_preference_file
 from fonderie.feedback.project import open_project
 from fonderie.folders import refuse_foreign
+from fonderie.tokens.files import file_sha256
 
 MARKER = ".fonderie-feedback-export.json"  # an earlier export's folder carries it: rewriting that one is allowed
 IMPORT_TEMPLATE = "{prompt}"  # imported prompts are stored already templated
-HASH_CHUNK = 1 << 20
 # where a training row comes from, after TRL's columns: (column, type) as `_table` names types
 ORIGIN = {"round": "int", "annotator": "str", "kind": "str", "prompt_id": "int", "event_id": "int"}
 
@@ -236,7 +235,7 @@ def import_file(project_dir: str | Path, file: str | Path, fmt: str | None = Non
     """Read FILE (sft, dpo, kto or hh-rlhf; Parquet or JSONL) into the store; importing it again adds nothing."""
     data = read_preference_file(file, fmt)  # the whole file is checked before anything is written
     file = Path(file)
-    digest = _file_digest(file)
+    digest = file_sha256(file)[:16]
     label, annotator = f"import:{data.fmt}", f"import:{file.name}"
     db = open_store(project_dir)
     try:
@@ -279,11 +278,3 @@ def import_file(project_dir: str | Path, file: str | Path, fmt: str | None = Non
         db.close()
     return {"format": data.fmt, "round": round_id, "source": label, "annotator": annotator, "rows": len(data.rows),
             "imported": added, "already_imported": len(data.rows) - added, "skipped": dict(data.skipped)}  # fmt: skip
-
-
-def _file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(HASH_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()[:16]

@@ -51,7 +51,7 @@ MAX_NAME = 80  # characters of an annotator's name
 NAME_COOKIE = "fonderie_annotator"  # set by the page's script (URI-encoded), read here
 TOKEN_COOKIE = "fonderie_token"
 TOKEN_HEADER = "x-fonderie-token"
-LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1"]
+LOOPBACK_NAMES = ["127.0.0.1", "localhost", "[::1]"]  # Host header values (an IPv6 address comes bracketed)
 
 templates = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
 
@@ -239,17 +239,19 @@ class _Api:
                 raise HTTPException(400, "seconds_spent: expected a number >= 0")
             reply: dict = {}
             if kind == "undo":
-                target = self._undo_target(db, name, request_id)
-                if target is None:
-                    raise HTTPException(409, "nothing to undo")
-                event_prompt, ids = target["prompt_id"], json.loads(target["candidate_ids"])
-                payload = {"undoes": target["id"]}
+                # the target is picked and the undo stored under one lock: two quick `u` presses undo two events
+                with self.db_lock:
+                    target = self._undo_target(db, name, request_id)
+                    if target is None:
+                        raise HTTPException(409, "nothing to undo")
+                    ids = json.loads(target["candidate_ids"])
+                    reply["id"] = store.add_event(db, name, target["prompt_id"], ids, kind, {"undoes": target["id"]},
+                                                  seconds_spent=seconds, request_id=request_id)  # fmt: skip
                 reply["undone"] = {"id": target["id"], "kind": target["kind"], "prompt_id": target["prompt_id"]}
             else:
-                event_prompt = prompt_id
                 check_event(db, prompt_id, kind, ids, payload)
-            reply["id"] = store.add_event(db, name, event_prompt, ids, kind, payload, seconds_spent=seconds,
-                                          request_id=request_id)  # fmt: skip
+                reply["id"] = store.add_event(db, name, prompt_id, ids, kind, payload, seconds_spent=seconds,
+                                              request_id=request_id)  # fmt: skip
             shown = [c["id"] for c in pages.shown_candidates(db, prompt_id, _prompt_round(db, prompt), name)]
             reply["state"] = pages.question_state(db, prompt_id, name, shown)
             reply["progress"] = pages.progress(db, pages.current_round(db), name)

@@ -188,10 +188,11 @@ def current_events(db: sqlite3.Connection, annotator: str | None = None) -> list
     (a later event of the same annotator whose payload names it) withdrew it. Skips and undos are not returned."""
     rows = db.execute("SELECT * FROM events" + (" WHERE annotator = ?" if annotator else "") + " ORDER BY id",
                       (annotator,) if annotator else ()).fetchall()  # fmt: skip
-    undone = {json.loads(r["payload"]).get("undoes") for r in rows if r["kind"] == "undo"}
+    # an annotator undoes their own decisions only, whatever `annotator` filters
+    undone = {(r["annotator"], json.loads(r["payload"]).get("undoes")) for r in rows if r["kind"] == "undo"}
     latest: dict[tuple, sqlite3.Row] = {}
     for r in rows:
-        if r["kind"] in ("undo", "skip") or r["id"] in undone:
+        if r["kind"] in ("undo", "skip") or (r["annotator"], r["id"]) in undone:
             continue
         ids = json.loads(r["candidate_ids"])
         key = (r["annotator"], r["prompt_id"], r["kind"], tuple(ids) if r["kind"] == "choice" else tuple(ids[:1]))
