@@ -2,7 +2,7 @@
 
 The CLI prints a `FonderieError` as `fonderie: <message>` (no traceback) and exits with its `exit_code`:
 2 for what the user wrote (a pipeline file, a `--set`, a flag), 1 for a run that could not go on. Anything else
-that escapes is a bug and keeps its traceback. An `assert` is kept only for what the code itself guarantees.
+that escapes is a bug and keeps its traceback. The package holds no `assert` (tests/test_errors.py checks).
 """
 
 from __future__ import annotations

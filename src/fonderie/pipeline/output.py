@@ -10,14 +10,13 @@ never overwritten, not even with `--force`.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from fonderie.errors import RunStateError
 from fonderie.folders import listing
+from fonderie.pipeline.stats import STAGE_DIR  # OUTPUT/NN_<stage>, as PipelineConfig.stage_dirs names them
 
 OWN_FILES = {"pipeline.yaml", "submit_slurm.sh"}  # the resolved config; the Slurm dry run's chain of sbatch calls
-STAGE_DIR = re.compile(r"^\d{2}_[a-z0-9_]+$")  # OUTPUT/NN_<stage>, as PipelineConfig.stage_dirs names them
 
 
 def check_output(output: Path, force: bool = False, pipeline_file: Path | None = None) -> None:

@@ -9,7 +9,6 @@ from fonderie.text.pages.hyphen import lexicon
 
 # the pyspellchecker word lists (word -> frequency) that decide an `f` read for a long s
 LEXICON_LANGUAGES = ("de", "en", "es", "fr", "it", "nl", "pt")
-REPAIR_KINDS = ("long_s_char", "long_s_curly", "long_s_f")
 
 
 class LongSRepairFormatter(PipelineStep):

@@ -21,7 +21,6 @@ RESERVED_FIELDS = ("id", "text", "source", "file", "split", "extra", "filter_rea
 # a file whose first bytes are plainly another format: dropped whole, as one record (see `wrong_format`)
 WRONG_FORMAT = "wrong_format"
 # reasons about a whole file are logged for every file, not once per task: each names a file to fix
-FILE_REASONS = (WRONG_FORMAT,)
 
 
 def record_fields(record: dict) -> dict:
@@ -153,9 +152,9 @@ class InputDocumentReader(BaseDiskReader):
         return Document(text=text, id=f"{self.source}/{filepath}#{index}", metadata=meta)
 
     def warn_once(self, reason: str, where: str, detail: str = "") -> None:
-        """Log the first record dropped for each reason (each file for FILE_REASONS), with where it is; the stats
+        """Log the first record dropped for each reason (each file for WRONG_FORMAT), with where it is; the stats
         count all of them."""
-        if reason in self._warned and reason not in FILE_REASONS:
+        if reason in self._warned and reason != WRONG_FORMAT:
             return
         self._warned.add(reason)
         logger.warning(f"[{self.source}] {where}: {reason}{f' ({detail})' if detail else ''}; counted and dropped")
