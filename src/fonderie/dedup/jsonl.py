@@ -9,7 +9,8 @@ their shingle sets (`verify="exact"`, the default), by the signatures' estimate,
 The input is read three times: its lines counted (to size the arrays once), then every record for its signature,
 then every record again for the output; under exact verification, the records of the documents in a candidate pair
 are read once more in between, each by seeking to its line. Memory holds per document its id, the offset of its
-line and ~4 * num_perm + 8 * bands + 25 bytes, plus 8 bytes per distinct shingle of each document in a candidate
+line and ~4 * num_perm + 8 * bands + 25 bytes, during the first pass also its first line number by id (to name a
+repeated id: ~100 bytes), plus 8 bytes per distinct shingle of each document in a candidate
 pair under exact verification, never the texts (but those of the few blocks of lines being worked on: 2 per
 worker, 1 MiB each).
 
@@ -209,7 +210,10 @@ def dedup_jsonl(
 
         from fonderie.dedup.clusters import clusters_table
 
-        pq.write_table(clusters_table(pa.array([str(i) for i in ids]), clusters), clusters_path, compression="zstd")
+        # .tmp then renamed, as the output: a half-written table would pass for an earlier run's (check_outputs)
+        pq.write_table(clusters_table(pa.array([str(i) for i in ids]), clusters), clusters_path + ".tmp",
+                       compression="zstd")  # fmt: skip
+        os.replace(clusters_path + ".tmp", clusters_path)
     return clusters.counts()
 
 
