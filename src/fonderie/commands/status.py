@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 
 def register(sub) -> None:
@@ -43,19 +42,15 @@ def main(args) -> int:
             console.print(f"{s['folder']} dropped: {reasons}", soft_wrap=True)
         languages = sorted(k.removeprefix("fertility_") for k in s.get("measures", {}) if k.startswith("fertility_"))
         if languages:
-            from fonderie.steps.tokens.tokenizer_trainer import REPORT_FILE
-            from fonderie.tokens.files import TOKENIZER_DIR
             from fonderie.tokens.train import MIN_HELDOUT_DOCUMENTS
 
             m = s["measures"]
-            report = Path(args.output_dir, s["folder"], TOKENIZER_DIR, REPORT_FILE)  # documents per language
-            heldout = json.loads(report.read_text()).get("heldout", {}) if report.is_file() else {}
             parts = []
             for lang in languages:
                 figure = f"{lang} {m[f'fertility_{lang}']:.2f} ({m.get(f'bytes_per_token_{lang}', 0):.2f} bytes/token"
-                held = heldout.get(lang, {}).get("documents")
+                held = m.get(f"heldout_documents_{lang}")
                 if held is not None and held < MIN_HELDOUT_DOCUMENTS:  # one author's style more than the language's
-                    figure += f"; {held} documents: too few to trust"
+                    figure += f"; {int(held)} documents: too few to trust"
                 parts.append(figure + ")")
             figures = ", ".join(parts)
             console.print(f"{s['folder']} tokens per word on held-back text: {figures}")

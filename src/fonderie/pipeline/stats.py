@@ -18,7 +18,7 @@ from fonderie.errors import InputError
 
 STAGE_DIR = re.compile(r"^\d{2}_[a-z0-9_]+$")
 # per-stage figures that are not counts, shown by `fonderie status` (the tokenizer's per language, pretraining's)
-MEASURES = ("fertility_", "bytes_per_token_", "val_bpb", "val_loss", "tokens_per_second")
+MEASURES = ("fertility_", "bytes_per_token_", "heldout_documents_", "val_bpb", "val_loss", "tokens_per_second")
 
 
 def merged_stats(folder: str | Path) -> PipelineStats:
