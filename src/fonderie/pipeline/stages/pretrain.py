@@ -35,5 +35,8 @@ def build_pretrain(stage: PretrainStage, cfg: PipelineConfig, folder: str, tasks
               "learning_rate": stage.learning_rate, **stage.set}  # fmt: skip
     # the step checks every field against the trainer's configs now, naming the key, not after the stages before
     # it have run
-    trainer = Pretrainer(tokens, os.path.join(folder, "run"), fields, stage.prompt, where=f"stages.{stage.stage_name}")
+    try:
+        trainer = Pretrainer(tokens, os.path.join(folder, "run"), fields, stage.prompt)
+    except ConfigError as e:  # the trainer's settings name the field: say which stage holds it
+        raise ConfigError(f"stages.{stage.stage_name}: {e}") from None
     return [Phase("", [trainer], 1, folder)], previous.schema, tokens

@@ -6,8 +6,6 @@ from typing import Any
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 
-from fonderie.errors import ConfigError
-
 
 class Pretrainer(PipelineStep):
     """Pretrains a model on token shards (fonderie.training) and writes a generated sample: the `pretrain` stage.
@@ -28,22 +26,18 @@ class Pretrainer(PipelineStep):
         fields: TrainConfig and ModelConfig fields by name (checked here, in the constructor: a wrong one fails
             before the stages before this one run)
         prompt: text the sample continues
-        where: what to name in an error about a field (the stage's key path in the pipeline file)
     """
 
     name = "🏋 Pretrainer"
     type = "🏋 - TRAIN"
 
-    def __init__(self, tokens: str, run: str, fields: dict[str, Any], prompt: str, where: str = "pretrain"):
+    def __init__(self, tokens: str, run: str, fields: dict[str, Any], prompt: str):
         super().__init__()
         from fonderie.training.settings import RunSettings
 
         if not prompt.strip():
-            raise ConfigError(f"{where}.prompt={prompt!r} must not be empty: the sample continues it")
-        try:
-            self.settings = RunSettings.from_mapping(fields)
-        except ConfigError as e:
-            raise ConfigError(f"{where}: {e}") from None
+            raise ValueError(f"prompt={prompt!r} must not be empty: the sample continues it")
+        self.settings = RunSettings.from_mapping(fields)  # a ConfigError naming the field
         self.tokens, self.run_dir, self.prompt = tokens, run, prompt
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
