@@ -5,9 +5,8 @@ from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
 from fonderie.pipeline.documents import is_book
-from fonderie.steps.formatters.long_s_repair import LEXICON_LANGUAGES
 from fonderie.text.ocr_quality import readable_share
-from fonderie.text.pages.hyphen import lexicon
+from fonderie.text.pages.hyphen import LEXICON_LANGUAGES, lexicon
 
 OCR_UNREADABLE = "ocr_unreadable"
 # Calibrated on the 93 ICDAR 2017 monograph pages (shared/data/ocr_pages) against their ground truth, by

@@ -5,10 +5,9 @@ from datatrove.pipeline.base import PipelineStep
 
 from fonderie.pipeline.documents import is_book
 from fonderie.text.long_s import repair_long_s
-from fonderie.text.pages.hyphen import lexicon
+from fonderie.text.pages.hyphen import LEXICON_LANGUAGES, lexicon
 
 # the pyspellchecker word lists (word -> frequency) that decide an `f` read for a long s
-LEXICON_LANGUAGES = ("de", "en", "es", "fr", "it", "nl", "pt")
 
 
 class LongSRepairFormatter(PipelineStep):

@@ -22,6 +22,9 @@ COMPOUND_TAILS = frozenset(
     "je tu il elle on nous vous ils elles le la les moi toi lui leur leurs y en ce ci là même mêmes t ça être "
     "dessus dessous delà deçà devant derrière uns unes".split()
 )
+# languages whose word lists the long-s repair and the OCR-quality rule use (pyspellchecker ships more; these are
+# the Latin-script ones where a known-word share says something about OCR)
+LEXICON_LANGUAGES = ("de", "en", "es", "fr", "it", "nl", "pt")
 
 
 @lru_cache(maxsize=8)
