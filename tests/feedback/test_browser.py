@@ -1,6 +1,7 @@
 """The annotation page in a real headless Chromium (Debian's `chromium` + `chromium-driver`, through Selenium):
 a name, a new question answered by the generation subprocess, every feedback kind from the keyboard, an edit saved
-with ctrl+enter, then the rows in the store. Saves docs/feedback_page.png (the README's screenshot).
+with ctrl+enter, then the rows in the store. Saves a screenshot of the page, checked to be a PNG; with
+FONDERIE_SCREENSHOT=docs/feedback_page.png it refreshes the README's (a test run leaves the tree as it was).
 
 Without the browser the test is skipped with how to get it; under CI (CI=true) that skip is a failure."""
 
@@ -19,7 +20,8 @@ from feedback.test_durability import free_port, start
 
 from fonderie.feedback import store
 
-SCREENSHOT = Path(__file__).parents[2] / "docs" / "feedback_page.png"
+# where the screenshot goes when asked for (the README's: docs/feedback_page.png); otherwise the test's tmp folder
+SCREENSHOT_ENV = "FONDERIE_SCREENSHOT"
 EVIL = "<script>alert(1)</script> <b>gras</b>"
 QUESTION = f"Quelle est la couleur du ciel ? {EVIL}"
 CORRECTED = "Le ciel est bleu, sauf la nuit."
@@ -114,8 +116,9 @@ def test_annotate_in_chromium(tmp_path):
         diff = cards[0].find_element(By.CSS_SELECTOR, ".diff")
         assert diff.is_displayed() and "".join(e.text for e in diff.find_elements(By.CSS_SELECTOR, "ins")).strip()
         assert "1 of 4 questions done in round 1" in driver.find_element(By.ID, "progress").text
-        SCREENSHOT.parent.mkdir(exist_ok=True)
-        driver.save_screenshot(str(SCREENSHOT))
+        shot = Path(os.environ.get(SCREENSHOT_ENV) or tmp_path / "feedback_page.png")
+        driver.save_screenshot(str(shot))
+        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
         press("s")  # skip: stored, then on to the next question not done (the first)
         wait.until(lambda d: d.current_url.endswith("/q/1"))
