@@ -15,7 +15,7 @@ from feedback.projects import stand_in_project
 from fonderie.errors import InputError
 from fonderie.feedback import store
 from fonderie.feedback.export import export, import_file
-from fonderie.feedback.formats import split_dialogue
+from fonderie.tokens.preferences import split_dialogue
 
 os.environ["HF_DATASETS_OFFLINE"] = "1"  # `datasets` reads it when imported: never the network in a test
 os.environ["HF_HUB_OFFLINE"] = "1"
