@@ -13,10 +13,11 @@ The training files use only the events in force (`store.current_events`: an anno
 item, undos applied); `tie` and `none` make no pair. Extra columns (round, annotator, event and candidate ids) say
 where each row comes from; TRL ignores them. Rows identical in their training columns are written once.
 
-`import_file` takes the same three formats back, and HH-RLHF dialogues (`fonderie.tokens.preferences`), into a round whose model is
-`import:<format>`: each row becomes a prompt (source `import:<format>`), its answers candidates, and one event by
-annotator `import:<file name>` chosen so that export gives the rows back: dpo → a choice of `chosen` over
-[chosen, rejected]; sft → a choice over the one completion (a thumbs-up would also make a KTO row); kto → a thumbs.
+`import_file` takes the same three formats back, and HH-RLHF dialogues (`fonderie.tokens.preferences`), into a
+round whose model is `import:<format>`: each row becomes a prompt (source `import:<format>`), its answers
+candidates, and one event by annotator `import:<file name>` chosen so that export gives the rows back: dpo → a
+choice of `chosen` over [chosen, rejected]; sft → a choice over the one completion (a thumbs-up would also make a
+KTO row); kto → a thumbs.
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fonderie.feedback import store
-from fonderie.tokens.preferences import read_preference_file
 from fonderie.feedback.project import open_project
 from fonderie.folders import refuse_foreign
 from fonderie.tokens.files import file_sha256
+from fonderie.tokens.preferences import read_preference_file
 
 MARKER = ".fonderie-feedback-export.json"  # an earlier export's folder carries it: rewriting that one is allowed
 IMPORT_TEMPLATE = "{prompt}"  # imported prompts are stored already templated
